@@ -1,0 +1,431 @@
+/* arena.c: the malloc and free paths of one arena, as in ptmalloc. The
+ * caller holds the arena lock and has already validated any chunk it
+ * passes in (state INUSE, header checked).
+ *
+ * malloc(nb): fast bin -> small bin -> (large: consolidate fast bins) ->
+ * sort the unsorted bin, returning an exact fit -> best fit in the large
+ * bin -> next non-empty bin by the binmap, split -> top -> consolidate and
+ * retry -> mapped chunk (above the threshold) or grow the top.
+ * free(c): fast bin (small sizes) or coalesce with free neighbours, then
+ * the unsorted bin or the top; large merges consolidate and trim. */
+#include "internal.h"
+
+static size_t slack_of(size_t size, size_t n) {
+  size_t s = size - BB_WORD - n;
+  return s > BB_MAX_SLACK ? BB_MAX_SLACK : s;
+}
+
+void bb_arena_init(struct bb_arena *a, struct bb_heap *h, unsigned id) {
+  a->heap = h;
+  a->k = &h->keys;
+  a->id = id;
+  bb_lock_init(&a->lock);
+  for (size_t b = 0; b < BB_NBINS; b++) {
+    size_t s = bb_bin_at(a, b);
+    BB_W(s + 1) = bb_link_enc(a->k, s + 1, s);
+    BB_W(s + 2) = bb_link_enc(a->k, s + 2, s);
+  }
+}
+
+/* ---------------------------------------------------------- fast bins */
+
+static void fast_push(struct bb_arena *a, size_t c, size_t size) {
+  size_t fi = size / 16 - 2;
+  BB_W(c + 1) = bb_link_enc(a->k, c + 1, a->fast[fi]);
+  bb_set_head(a->k, c, BB_ST_FAST, size, 0);
+  a->fast[fi] = c;
+  a->fastbytes += size;
+  a->nfastc++;
+}
+
+static size_t fast_pop(struct bb_arena *a, size_t fi) {
+  size_t c = a->fast[fi];
+  if (!c)
+    return 0;
+  size_t size = (fi + 2) * 16;
+  size_t h = bb_check_head(a->k, c, BB_ST_FAST, "corrupted fast bin");
+  if (bb_h_size(h) != size)
+    bb_fatal("corrupted fast bin", bb_chunk2mem(c));
+  a->fast[fi] = bb_list_next(a->heap, c);
+  BB_W(c + 1) = 0;
+  a->fastbytes -= size;
+  a->nfastc--;
+  return c;
+}
+
+/* Move more chunks of the class just served into the thread cache, so
+ * that the next requests of that size take the lock-free path. */
+static void stash_fast(struct bb_arena *a, struct bb_tctx *t, size_t fi,
+                       size_t size) {
+  size_t cls = bb_tc_class(size);
+  while (t && t->count[cls] < t->limit) {
+    size_t c = fast_pop(a, fi);
+    if (!c)
+      return;
+    bb_tc_put(t, c, size, cls);
+  }
+}
+
+static void stash_small(struct bb_arena *a, struct bb_tctx *t, size_t b,
+                        size_t size) {
+  size_t cls = bb_tc_class(size);
+  while (t && size <= BB_TCACHE_MAX_SIZE && t->count[cls] < t->limit) {
+    size_t c = bb_bin_take_last(a, b);
+    if (!c)
+      return;
+    a->binned -= size;
+    a->nbinned--;
+    bb_tc_put(t, c, size, cls);
+  }
+}
+
+/* ------------------------------------------------------------ freeing */
+
+/* Coalesce free chunk c (size bytes, header not trusted) and put the
+ * result in the unsorted bin or the top. Returns the merged size. */
+static size_t place_free(struct bb_arena *a, struct bb_segment *s, size_t c,
+                         size_t size) {
+  int into_top;
+  c = bb_coalesce(a, s, c, &size, &into_top);
+  if (!into_top) {
+    bb_make_free(a, c, size, BB_ST_UNSORTED);
+    bb_bin_insert_front(a, BB_UNSORTED, c);
+    a->binned += size;
+    a->nbinned++;
+  }
+  return size;
+}
+
+void bb_arena_consolidate(struct bb_arena *a) {
+  for (size_t fi = 0; fi < BB_NFAST; fi++) {
+    size_t c;
+    while ((c = fast_pop(a, fi)) != 0) {
+      struct bb_segment *s = bb_segment_of(a->heap, (uintptr_t)c * 8u);
+      place_free(a, s, c, (fi + 2) * 16);
+    }
+  }
+}
+
+/* Release segments that became entirely free (not the top's). */
+static void release_free_segments(struct bb_arena *a) {
+  struct bb_segment *s = a->segs, *next;
+  for (; s; s = next) {
+    next = s->next;
+    if (s == a->top_seg)
+      continue;
+    size_t h = bb_check_head(a->k, s->first, BB_ST_INVALID, NULL);
+    if (BB_IS_BINNED(bb_h_state(h)) &&
+        s->first + bb_h_size(h) / 8 == s->end) {
+      bb_bin_unlink(a, s->first);
+      a->binned -= bb_h_size(h);
+      a->nbinned--;
+      bb_segment_release(a, s);
+    }
+  }
+}
+
+int bb_arena_trim(struct bb_arena *a, size_t pad) {
+  if (!a->top)
+    return 0;
+  size_t ts = bb_top_check(a);
+  size_t keep = pad > BB_MAX_CHUNK / 2 ? BB_MAX_CHUNK / 2 : pad;
+  keep = (keep + BB_MINSIZE + BB_ALIGN - 1) / BB_ALIGN * BB_ALIGN;
+  if (ts <= keep + a->heap->page)
+    return 0;
+  struct bb_segment *s = a->top_seg;
+  if (bb_segment_shrink(a, s, a->top + keep / 8) == 0)
+    return 0;
+  bb_set_head(a->k, a->top, BB_ST_TOP, (s->end - a->top) * 8u, 0);
+  return 1;
+}
+
+/* Give back the page-aligned interior of every large free chunk: the
+ * header, links and footer stay, the rest reads as zero when reused. */
+static int purge_bins(struct bb_arena *a) {
+  const bb_source *src = &a->heap->src;
+  size_t page = a->heap->page;
+  int any = 0;
+  if (!src->purge)
+    return 0;
+  for (size_t b = 1; b < BB_NBINS - 1; b++) {
+    for (size_t c = bb_bin_first(a, b); c; c = bb_bin_next(a, b, c)) {
+      uintptr_t lo = ((uintptr_t)(c + 3) * 8u + page - 1) / page * page;
+      uintptr_t hi = ((uintptr_t)(c + bb_h_size(BB_W(c)) / 8 - 1) * 8u) /
+                     page * page;
+      if (hi > lo && src->purge(src->ctx, (void *)lo, hi - lo) == 0)
+        any = 1;
+    }
+  }
+  return any;
+}
+
+/* malloc_trim: consolidate, release free segments, shrink the top to
+ * `pad` spare bytes and purge free chunks. */
+int bb_arena_trim_all(struct bb_arena *a, size_t pad) {
+  size_t before = a->system;
+  bb_arena_consolidate(a);
+  release_free_segments(a);
+  int r = bb_arena_trim(a, pad);
+  r |= purge_bins(a);
+  return r || a->system != before;
+}
+
+void bb_arena_free(struct bb_arena *a, struct bb_segment *s, size_t c,
+                   size_t size) {
+  if (size <= BB_FAST_MAX_SIZE) {
+    fast_push(a, c, size);
+    return;
+  }
+  size = place_free(a, s, c, size);
+  if (size >= BB_CONSOLIDATE_SIZE) {
+    if (a->nfastc)
+      bb_arena_consolidate(a);
+    release_free_segments(a);
+    size_t thr = __atomic_load_n(&a->heap->trim_threshold, __ATOMIC_RELAXED);
+    if (a->top && bb_top_check(a) >= thr)
+      bb_arena_trim(a, BB_TOP_PAD);
+  }
+}
+
+/* ----------------------------------------------------------- the top */
+
+/* The old top of a full segment becomes an ordinary free chunk. Its
+ * predecessor is never free (it would have merged into the top). */
+static void retire_top(struct bb_arena *a) {
+  size_t t = a->top, ts = bb_top_check(a);
+  bb_make_free(a, t, ts, BB_ST_UNSORTED);
+  bb_bin_insert_front(a, BB_UNSORTED, t);
+  a->binned += ts;
+  a->nbinned++;
+  a->top = 0;
+  a->top_seg = NULL;
+}
+
+/* Make the top hold at least nb + MINSIZE bytes: commit more of its
+ * segment, or start a new segment. */
+static int top_extend(struct bb_arena *a, size_t nb) {
+  struct bb_heap *h = a->heap;
+  if (a->top) {
+    size_t ts = bb_top_check(a);
+    struct bb_segment *s = a->top_seg;
+    size_t need = bb_round_page(h, nb + BB_MINSIZE - ts);
+    if (bb_segment_grow(a, s, bb_round_page(h, need + BB_TOP_PAD)) == 0 ||
+        bb_segment_grow(a, s, need) == 0) {
+      bb_set_head(a->k, a->top, BB_ST_TOP, (s->end - a->top) * 8u, 0);
+      return 0;
+    }
+    retire_top(a);
+  }
+  struct bb_segment *s = bb_segment_new(a, nb + BB_MINSIZE);
+  if (!s)
+    return -1;
+  a->top = s->first;
+  a->top_seg = s;
+  return 0;
+}
+
+static size_t from_top(struct bb_arena *a, size_t nb, size_t n) {
+  if (!a->top)
+    return 0;
+  size_t ts = bb_top_check(a);
+  if (ts < nb + BB_MINSIZE)
+    return 0;
+  return bb_top_carve(a, ts, nb, BB_ST_INUSE, slack_of(nb, n));
+}
+
+/* ------------------------------------------------------------ malloc */
+
+/* Hand out free chunk c (already out of its bin) of `size` bytes for nb:
+ * split off the remainder into the unsorted bin when it is big enough. */
+static size_t use_chunk(struct bb_arena *a, size_t c, size_t size, size_t nb,
+                        size_t n, int remember) {
+  if (size - nb >= BB_MINSIZE) {
+    size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n));
+    bb_bin_insert_front(a, BB_UNSORTED, r);
+    a->binned += size - nb;
+    a->nbinned++;
+    if (remember)
+      a->last_remainder = r;
+  } else {
+    bb_set_head(a->k, c, BB_ST_INUSE, size, slack_of(size, n));
+  }
+  return c;
+}
+
+static int unsorted_empty(struct bb_arena *a) {
+  return bb_bin_first(a, BB_UNSORTED) == 0;
+}
+
+/* Sort the unsorted bin into the small and large bins, stopping at an
+ * exact fit (or, for a small request, at the last remainder). */
+static size_t sort_unsorted(struct bb_arena *a, size_t nb, size_t n,
+                            struct bb_tctx *t) {
+  int stashed = 0;
+  size_t c;
+  for (unsigned i = 0; i < BB_UNSORTED_MAX_ITERS &&
+                       (c = bb_bin_take_last(a, BB_UNSORTED)) != 0;
+       i++) {
+    size_t size = bb_h_size(BB_W(c));
+    a->binned -= size;
+    a->nbinned--;
+    if (nb < BB_MIN_LARGE && c == a->last_remainder &&
+        size >= nb + BB_MINSIZE && unsorted_empty(a))
+      return use_chunk(a, c, size, nb, n, 1);
+    if (size == nb) {
+      size_t cls = bb_tc_class(size);
+      if (t && size <= BB_TCACHE_MAX_SIZE && t->count[cls] < t->limit) {
+        bb_tc_put(t, c, size, cls);
+        stashed = 1;
+        continue;
+      }
+      return use_chunk(a, c, size, nb, n, 0);
+    }
+    bb_bin_put(a, c, size);
+    a->binned += size;
+    a->nbinned++;
+  }
+  return stashed ? BB_USE_TCACHE : 0;
+}
+
+static size_t large_best_fit(struct bb_arena *a, size_t nb, size_t n) {
+  size_t b = bb_bin_index(nb);
+  for (size_t x = bb_bin_first(a, b); x; x = bb_bin_next(a, b, x)) {
+    size_t size = bb_h_size(BB_W(x));
+    if (size >= nb) {
+      bb_bin_unlink(a, x);
+      a->binned -= size;
+      a->nbinned--;
+      return use_chunk(a, x, size, nb, n, 0);
+    }
+  }
+  return 0;
+}
+
+/* The smallest chunk of the first non-empty bin above nb's. */
+static size_t from_larger_bin(struct bb_arena *a, size_t nb, size_t n) {
+  size_t b = bb_bin_index(nb);
+  while ((b = bb_binmap_next(a, b)) != 0) {
+    size_t c = b < 64 ? bb_bin_take_last(a, b) : bb_bin_first(a, b);
+    if (!c) {
+      a->binmap[b / 64] &= ~((uint64_t)1 << (b % 64));
+      continue;
+    }
+    if (b >= 64)
+      bb_bin_unlink(a, c);
+    size_t size = bb_h_size(BB_W(c));
+    a->binned -= size;
+    a->nbinned--;
+    return use_chunk(a, c, size, nb, n, nb < BB_MIN_LARGE);
+  }
+  return 0;
+}
+
+size_t bb_arena_malloc(struct bb_arena *a, size_t nb, size_t n,
+                       struct bb_tctx *t, int may_map) {
+  size_t c;
+  if (nb <= BB_FAST_MAX_SIZE && (c = fast_pop(a, nb / 16 - 2)) != 0) {
+    stash_fast(a, t, nb / 16 - 2, nb);
+    bb_set_head(a->k, c, BB_ST_INUSE, nb, slack_of(nb, n));
+    return c;
+  }
+  if (nb < BB_MIN_LARGE) {
+    if ((c = bb_bin_take_last(a, nb / 16)) != 0) {
+      a->binned -= nb;
+      a->nbinned--;
+      stash_small(a, t, nb / 16, nb);
+      bb_set_head(a->k, c, BB_ST_INUSE, nb, slack_of(nb, n));
+      return c;
+    }
+  } else if (a->nfastc) {
+    bb_arena_consolidate(a);
+  }
+  for (;;) {
+    if ((c = sort_unsorted(a, nb, n, t)) != 0)
+      return c;
+    if (nb >= BB_MIN_LARGE && (c = large_best_fit(a, nb, n)) != 0)
+      return c;
+    if ((c = from_larger_bin(a, nb, n)) != 0)
+      return c;
+    if ((c = from_top(a, nb, n)) != 0)
+      return c;
+    if (a->nfastc) {
+      bb_arena_consolidate(a);
+      continue;
+    }
+    if (may_map &&
+        nb >= __atomic_load_n(&a->heap->mmap_threshold, __ATOMIC_RELAXED))
+      return BB_USE_MAP;
+    if (top_extend(a, nb) != 0)
+      return 0;
+    return from_top(a, nb, n);
+  }
+}
+
+/* ------------------------------------------------- aligned and realloc */
+
+/* A chunk of at least nb bytes whose memory is aligned to `align` (a power
+ * of two above 16). The caller checked that nb + align + MINSIZE fits. */
+size_t bb_arena_memalign(struct bb_arena *a, size_t align, size_t nb,
+                         size_t n) {
+  size_t req = nb + align + BB_MINSIZE;
+  size_t c = bb_arena_malloc(a, req, req - BB_WORD, NULL, 0);
+  if (!c)
+    return 0;
+  struct bb_segment *s = bb_segment_of(a->heap, (uintptr_t)c * 8u);
+  size_t size = bb_h_size(BB_W(c));
+  size_t mem = (c + 1) * 8;
+  if (mem % align != 0) {
+    size_t am = mem + (align - mem % align);
+    if (am - mem < BB_MINSIZE)
+      am += align;
+    size_t ac = am / 8 - 1, lead = am - mem;
+    bb_set_head(a->k, ac, BB_ST_INUSE, size - lead, 0);
+    place_free(a, s, c, lead);
+    c = ac;
+    size -= lead;
+  }
+  if (size - nb >= BB_MINSIZE) {
+    size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n));
+    place_free(a, s, r, size - nb);
+  } else {
+    bb_set_head(a->k, c, BB_ST_INUSE, size, slack_of(size, n));
+  }
+  return c;
+}
+
+/* Grow in-use chunk c (size bytes) to nb in place, from a free successor
+ * or the top. Returns 1 on success. */
+int bb_arena_grow_in_place(struct bb_arena *a, struct bb_segment *s, size_t c,
+                           size_t size, size_t nb, size_t n) {
+  (void)s;
+  size_t nx = c + size / 8;
+  size_t hn = bb_check_head(a->k, nx, BB_ST_INVALID, NULL);
+  size_t st = bb_h_state(hn), ns = bb_h_size(hn);
+  if (st == BB_ST_TOP) {
+    if (nx != a->top)
+      bb_fatal("corrupted top chunk", bb_chunk2mem(nx));
+    ns = bb_top_check(a);
+    if (size + ns < nb + BB_MINSIZE)
+      return 0;
+    bb_bury(a->k, nx);
+    a->top = c + nb / 8;
+    bb_set_head(a->k, a->top, BB_ST_TOP, size + ns - nb, 0);
+    bb_set_head(a->k, c, BB_ST_INUSE, nb, slack_of(nb, n));
+    return 1;
+  }
+  if (!BB_IS_BINNED(st) || size + ns < nb)
+    return 0;
+  bb_bin_unlink(a, nx);
+  a->binned -= ns;
+  a->nbinned--;
+  bb_bury(a->k, nx);
+  use_chunk(a, c, size + ns, nb, n, 0);
+  return 1;
+}
+
+/* Shrink in-use chunk c to nb, freeing the tail (>= MINSIZE). */
+void bb_arena_shrink(struct bb_arena *a, struct bb_segment *s, size_t c,
+                     size_t size, size_t nb, size_t n) {
+  size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n));
+  place_free(a, s, r, size - nb);
+}

@@ -1,0 +1,219 @@
+/* chunk.h: the chunk layout, its header word, its integrity check and the
+ * encoding of free-list links. Everything else refers to the diagram here,
+ * the ACSL logic in specs/ included.
+ *
+ * Chunks are addressed by WORD INDEX: index i names the 8-byte word at
+ * address 8*i. All chunk and bin code works on indices through BB_W(i),
+ * never on casted pointers. In production BB_W(i) is that word of memory;
+ * in the verification build (__FRAMAC__) it is an element of one global
+ * array, which is what lets Frama-C WP prove this code (see specs/).
+ *
+ *                    A view onto memory (one row = one 8-byte word)
+ *
+ *  in-use chunk c                          free chunk c (in a bin)
+ *  ------------------------------          ------------------------------
+ *  c      | header H (below)      |        c      | header H              |
+ *  c+1    | user data  <- mem =   |        c+1    | fd  (encoded link)    |
+ *  ...    |   8*(c+1), 16-aligned |        c+2    | bk  (encoded link)    |
+ *  c+w-1  | user data (last word) |        ...    | (unused)              |
+ *  ------------------------------          c+w-1  | footer: encoded size  |
+ *  c+w    | next chunk's header   |        c+w    | next chunk's header   |
+ *
+ *  cached chunk (thread cache or fast bin): like in-use, but c+1 holds the
+ *  encoded `next` link of its singly linked list.
+ *
+ *  top chunk: the last chunk of the newest segment, state TOP, never in a
+ *  bin. It is followed by the FENCE: a header word (state FENCE, size 0)
+ *  that ends the segment's chunk area, so every chunk has a next header.
+ *
+ *  mapped chunk: a chunk with its own mapping, state MAPPED. Its header is
+ *  the word before the (aligned) user pointer; its true size, offset and
+ *  mapping bounds live in the heap's out-of-band record (mapped.c).
+ *
+ *  w = size / 8 is even and c is odd, so mem = 8*(c+1) is 16-aligned.
+ *  The usable size of a chunk is size - 8: the footer word of a free chunk
+ *  is user data while the chunk is in use (as in ptmalloc).
+ *
+ *  Header word H (fields extracted arithmetically, see specs/chunk.acsl):
+ *    bits  0..3   state           H % 16
+ *    bits  4..35  size in bytes   H % 2^36 - H % 16   (multiple of 16)
+ *    bits 36..43  slack           (H / 2^36) % 256: usable - requested
+ *    bits 44..63  check           H / 2^44 == bb_mac(c, H % 2^44)
+ *
+ *  The check is a 20-bit keyed hash of the chunk's own index and of the
+ *  44 low bits: a forged or moved header passes with probability 2^-20.
+ *
+ *  Links: a link to chunk v stored in word s holds v + bb_link_key(s),
+ *  where the key is a secret 62-bit hash of s. Decoding subtracts the key
+ *  and fails (corruption) when the stored value is smaller than the key,
+ *  so a raw or glibc-style masked pointer almost never decodes.
+ *
+ *  Footer: a free chunk's last word holds its size encoded like a link
+ *  (size + bb_link_key(c+w-1)). There is no PREV_INUSE bit: chunk n's
+ *  predecessor is free exactly when word n-1 decodes to a size f and the
+ *  header at n - f/8 is a valid BIN header of size f. Only the arena writes
+ *  BIN headers and footers, and it clears the header of every chunk it
+ *  merges away, so a valid BIN header exists only at a real free chunk.
+ *  Why not a flag bit: the flag would live in the next chunk's header,
+ *  which its owner rewrites without a lock on the thread-cache path; the
+ *  arena could then lose an update. With the footer, the arena never
+ *  writes a header it does not own.
+ *
+ * Flags and fields are written with % and / rather than & and >>: for
+ * unsigned operands the compiler emits the same instructions, and WP can
+ * reason about the arithmetic forms only.
+ */
+#ifndef BB_CHUNK_H
+#define BB_CHUNK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __FRAMAC__
+/* Verification build: the word space is one global array. */
+#define BB_VWORDS 65536u
+extern size_t bb_vheap[BB_VWORDS];
+#define BB_W(i) bb_vheap[i]
+#else
+#define BB_W(i) (*(size_t *)((uintptr_t)(i) * 8u))
+#endif
+
+/* A word another thread may be writing at the same moment (a neighbour's
+ * header, the last word of a neighbour in use): an atomic load, which is
+ * a plain load on x86-64 and arm64. */
+#ifdef __FRAMAC__
+#define bb_peek(i) BB_W(i)
+#else
+#define bb_peek(i) __atomic_load_n(&BB_W(i), __ATOMIC_RELAXED)
+#endif
+
+#define BB_INLINE static inline __attribute__((always_inline))
+
+/* ----------------------------------------------------------------- sizes */
+#define BB_WORD 8u
+#define BB_ALIGN 16u
+#define BB_MINSIZE 32u                  /* header, fd, bk, footer */
+#define BB_T36 ((size_t)1 << 36)
+#define BB_T44 ((size_t)1 << 44)
+#define BB_MAX_CHUNK (BB_T36 - BB_ALIGN) /* largest size a header holds */
+#define BB_MAX_SLACK 255u
+#define BB_KEY_LIMIT ((size_t)1 << 62)  /* link keys are below this */
+#define BB_INDEX_LIMIT ((size_t)1 << 61) /* every word index is below this */
+
+/* ---------------------------------------------------------------- states */
+enum bb_state {
+  BB_ST_INVALID = 0, /* a zeroed header is never a chunk */
+  BB_ST_INUSE = 1,
+  BB_ST_TCACHE = 2,  /* in a thread cache */
+  BB_ST_FAST = 3,    /* in a fast bin */
+  BB_ST_BIN = 4,     /* in a small or a large bin */
+  BB_ST_TOP = 5,
+  BB_ST_MAPPED = 6,
+  BB_ST_FENCE = 7,   /* end of a segment's chunk area */
+  BB_ST_QUARANTINE = 8,
+  BB_ST_UNSORTED = 9, /* in the unsorted bin */
+  BB_ST_DEAD = 10,    /* merged into a neighbour: a stale pointer's header */
+};
+
+/* Free in a bin: the states the arena may merge with. */
+#define BB_IS_BINNED(st) ((st) == BB_ST_BIN || (st) == BB_ST_UNSORTED)
+
+/* Secrets, derived once per heap (heap.c) and never changed after. */
+struct bb_keys {
+  uint64_t mac0, mac1; /* header check */
+  uint64_t link;       /* link encoding */
+  uint64_t canary;     /* reserved for the canary (hardening) */
+};
+
+/* ------------------------------------------------ trusted hash functions
+ * These two are the only non-arithmetic code the chunk logic relies on.
+ * The proofs use their contracts (results are functions of the arguments,
+ * within range), listed in specs/ASSUMPTIONS.md. */
+
+/* 20-bit header check of chunk c with low 44 header bits `low`. A
+ * multiply-xorshift mix: a handful of instructions, not a cryptographic
+ * MAC; one leaked header reveals 20 bits of a 64-bit mix output. */
+BB_INLINE size_t bb_mac(const struct bb_keys *k, size_t c, size_t low) {
+  uint64_t x = ((uint64_t)c ^ k->mac0) * 0x9e3779b97f4a7c15ull;
+  x ^= low + k->mac1;
+  x *= 0xd6e8feb86659fd93ull;
+  x ^= x >> 32;
+  return (size_t)(x >> 44);
+}
+
+/* Key of the link stored in word s: below 2^62. */
+BB_INLINE size_t bb_link_key(const struct bb_keys *k, size_t s) {
+  return (size_t)((((uint64_t)s ^ k->link) * 0xbf58476d1ce4e5b9ull) >> 2);
+}
+
+/* --------------------------------------------------------- header fields */
+BB_INLINE size_t bb_h_state(size_t h) { return h % 16; }
+BB_INLINE size_t bb_h_size(size_t h) { return h % BB_T36 - h % 16; }
+BB_INLINE size_t bb_h_slack(size_t h) { return (h / BB_T36) % 256; }
+BB_INLINE size_t bb_h_low(size_t h) { return h % BB_T44; }
+
+/* The header word for chunk c with the given fields. */
+BB_INLINE size_t bb_h_make(const struct bb_keys *k, size_t c, size_t state,
+                           size_t size, size_t slack) {
+  size_t low = state + size + slack * BB_T36;
+  return low + bb_mac(k, c, low) * BB_T44;
+}
+
+/* INV-CHUNK-HEADER (integrity part): the check bits match. */
+BB_INLINE int bb_h_ok(const struct bb_keys *k, size_t c, size_t h) {
+  return h / BB_T44 == bb_mac(k, c, bb_h_low(h));
+}
+
+BB_INLINE void bb_set_head(const struct bb_keys *k, size_t c, size_t state,
+                           size_t size, size_t slack) {
+  BB_W(c) = bb_h_make(k, c, state, size, slack);
+}
+
+/* The header of a chunk merged into a neighbour: valid, so that a later
+ * free of its stale pointer is reported as a double free, and never a
+ * state the arena merges with or hands out. */
+BB_INLINE void bb_bury(const struct bb_keys *k, size_t c) {
+  bb_set_head(k, c, BB_ST_DEAD, 0, 0);
+}
+
+/* ------------------------------------------------------------------ links */
+BB_INLINE size_t bb_link_enc(const struct bb_keys *k, size_t s, size_t v) {
+  return v + bb_link_key(k, s);
+}
+
+/* Decode the link in word s into *v. Returns 0, or -1 when the stored
+ * value cannot be an encoding (corruption). */
+BB_INLINE int bb_link_dec_word(const struct bb_keys *k, size_t s, size_t e,
+                               size_t *v) {
+  size_t key = bb_link_key(k, s);
+  if (e < key || e - key >= BB_INDEX_LIMIT)
+    return -1;
+  *v = e - key;
+  return 0;
+}
+
+BB_INLINE int bb_link_dec(const struct bb_keys *k, size_t s, size_t *v) {
+  return bb_link_dec_word(k, s, BB_W(s), v);
+}
+
+/* ---------------------------------------------------- index <-> pointer
+ * The trusted boundary between indices and pointers. */
+BB_INLINE size_t bb_mem2chunk(const void *p) {
+  return (size_t)((uintptr_t)p / 8u) - 1u;
+}
+BB_INLINE void *bb_chunk2mem(size_t c) {
+  return (void *)(uintptr_t)((c + 1u) * 8u);
+}
+
+/* Chunk size for a request of n bytes (and `extra` bytes the allocator
+ * keeps after it, e.g. a canary): max(MINSIZE, round16(n + extra + 8)).
+ * Returns 0 when the result would not fit a header (overflow). */
+BB_INLINE size_t bb_request2size(size_t n, size_t extra) {
+  if (n > BB_MAX_CHUNK - BB_ALIGN - extra)
+    return 0;
+  size_t s = n + extra + BB_WORD + (BB_ALIGN - 1);
+  s = s - s % BB_ALIGN;
+  return s < BB_MINSIZE ? BB_MINSIZE : s;
+}
+
+#endif /* BB_CHUNK_H */

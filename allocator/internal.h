@@ -1,0 +1,359 @@
+/* internal.h: the types shared by bonbon's files (arena, segment, heap,
+ * thread context), the compile-time options, and the cross-file internal
+ * functions grouped by the file that defines them. `bb_` names that are not
+ * in include/bonbon.h are internal and hidden (-fvisibility=hidden).
+ *
+ * Glossary
+ *   heap      an independent allocator instance: secrets, arenas, the
+ *             segment registry and the mapped-chunk table (heap.c)
+ *   arena     bins + top + segments under one lock (arena.c)
+ *   segment   one aligned reservation that chunks tile (segment.c)
+ *   context   what a thread holds for one heap: its cache and arena
+ *   tcache    the per-thread cache of small chunks (tcache.c)
+ */
+#ifndef BB_INTERNAL_H
+#define BB_INTERNAL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "chunk.h"
+#include "include/bonbon.h"
+
+#ifdef __FRAMAC__
+typedef int bb_lock_t;
+#else
+#include <pthread.h>
+typedef pthread_mutex_t bb_lock_t;
+#endif
+
+#define BB_HIDDEN __attribute__((visibility("hidden")))
+#define BB_COLD __attribute__((cold, noinline))
+#define BB_NORETURN __attribute__((noreturn))
+#define bb_likely(x) __builtin_expect(!!(x), 1)
+#define bb_unlikely(x) __builtin_expect(!!(x), 0)
+/* A standard name (malloc, free, ...) for a bb_ function. */
+#define BB_ALIAS(name) __attribute__((alias(#name), visibility("default")))
+
+/* ===================================================================
+ * Compile-time options. Each is declared once, here, with its default
+ * and what it trades; the static asserts check ranges and dependencies.
+ * =================================================================== */
+
+/* Thread cache: chunk sizes 32..1040 (requests up to 1032 bytes), one
+ * class per 16 bytes, at most BB_TCACHE_COUNT chunks per class. More
+ * entries make the lock-free path hit more often and hold more memory
+ * per thread (up to count * 64 classes). glibc uses 7. */
+#define BB_TCACHE_CLASSES 64u
+#define BB_TCACHE_COUNT 16u
+#define BB_TCACHE_MAX_SIZE (BB_MINSIZE + (BB_TCACHE_CLASSES - 1) * BB_ALIGN)
+
+/* Fast bins: chunk sizes 32..128, LIFO, not coalesced until
+ * consolidation. Larger fast bins keep more fragments unmerged. */
+#define BB_NFAST 7u
+#define BB_FAST_MAX_SIZE (BB_MINSIZE + (BB_NFAST - 1) * BB_ALIGN)
+/* Freeing a chunk that merges to at least this size consolidates the
+ * fast bins and may trim (glibc's FASTBIN_CONSOLIDATION_THRESHOLD). */
+#define BB_CONSOLIDATE_SIZE ((size_t)64 * 1024)
+
+/* Bins as in ptmalloc: 1 unsorted, 62 small (one size each, < 1024
+ * bytes), 63 large (size ranges, kept sorted). */
+#define BB_NBINS 128u
+#define BB_UNSORTED 1u
+#define BB_MIN_LARGE 1024u
+/* Chunks sorted out of the unsorted bin per malloc call, at most. */
+#define BB_UNSORTED_MAX_ITERS 10000u
+
+/* Segments: 2^BB_SEG_SHIFT-byte aligned reservations with a guard page
+ * at each end. Larger segments mean fewer registry entries and mappings,
+ * and more address space reserved per arena. */
+#define BB_SEG_SHIFT 26u
+/* The top grows by at least this much per commit (glibc's top_pad):
+ * fewer system calls against more committed-but-unused memory. */
+#define BB_TOP_PAD ((size_t)128 * 1024)
+
+/* Mapped chunks and the dynamic threshold (glibc's defaults): requests
+ * of at least mmap_threshold that the bins and top cannot serve get
+ * their own mapping. Freeing a mapped chunk of size s with threshold <
+ * s <= MAX raises the threshold to s and the trim threshold to 2s, so
+ * that blocks of that size are served from the heap after that. */
+#define BB_MMAP_THRESHOLD ((size_t)128 * 1024)
+#define BB_MMAP_THRESHOLD_MAX ((size_t)32 * 1024 * 1024)
+#define BB_TRIM_THRESHOLD ((size_t)128 * 1024)
+
+/* Arenas: at most BB_ARENAS_PER_CPU * CPUs (glibc: 8 on 64-bit). */
+#define BB_ARENAS_PER_CPU 8u
+#define BB_ARENAS_HARD_MAX 1024u
+
+_Static_assert(BB_TCACHE_COUNT >= 1 && BB_TCACHE_COUNT <= 65535, "tcache count");
+_Static_assert(BB_TCACHE_MAX_SIZE < BB_MIN_LARGE + 32, "tcache covers small sizes only");
+_Static_assert(BB_FAST_MAX_SIZE <= BB_TCACHE_MAX_SIZE, "fast bins within tcache range");
+_Static_assert(BB_SEG_SHIFT >= 20 && BB_SEG_SHIFT <= 32, "segment size");
+_Static_assert(BB_MMAP_THRESHOLD_MAX + BB_TOP_PAD + 4 * 65536 <
+                   ((size_t)1 << BB_SEG_SHIFT),
+               "a heap chunk below the largest threshold fits a segment");
+
+/* =================================================================== */
+
+struct bb_heap;
+struct bb_arena;
+
+/* Return codes of bb_arena_malloc besides a chunk index (chunk indices
+ * are odd, these are even). */
+#define BB_USE_MAP ((size_t)2)    /* above the threshold: map it */
+#define BB_USE_TCACHE ((size_t)4) /* exact fits went to the cache */
+/* bb_mapped_realloc: the pointer is not a mapped chunk of this heap. */
+#define BB_NOT_MAPPED ((void *)1)
+
+/* One reservation that chunks tile: [first, end) then the FENCE at end.
+ * Out of band, in heap metadata: the user cannot reach it. */
+struct bb_segment {
+  uintptr_t base;      /* start of the reservation */
+  size_t len;          /* bytes reserved */
+  size_t first;        /* index of the first chunk */
+  size_t end;          /* index of the fence header (atomic: read unlocked) */
+  size_t limit;        /* the fence may not pass this index */
+  size_t committed;    /* bytes committed from base (guard page included) */
+  struct bb_arena *arena;
+  struct bb_segment *next;
+};
+
+struct bb_arena {
+  bb_lock_t lock;
+  struct bb_heap *heap;
+  const struct bb_keys *k;
+  unsigned id;
+  unsigned nthreads;           /* threads bound (atomic access) */
+  size_t top;                  /* index of the top chunk, 0 = none */
+  struct bb_segment *top_seg;  /* the segment holding the top */
+  struct bb_segment *segs;     /* every segment, newest first */
+  size_t last_remainder;       /* ptmalloc's locality heuristic */
+  size_t fast[BB_NFAST];       /* fast-bin heads, 0 = empty */
+  uint64_t binmap[BB_NBINS / 64];
+  /* Bin sentinels: bin b's fd is bins[2b], its bk bins[2b+1]; the
+   * sentinel is the pseudo-chunk whose index is bb_bin_at(a, b). */
+  size_t bins[2 * BB_NBINS];
+  /* Accounting, checked by INV-ACCOUNTING. */
+  size_t system;   /* bytes committed in segments, guard pages excluded */
+  size_t binned;   /* bytes in BIN and UNSORTED chunks */
+  size_t nbinned;
+  size_t fastbytes;
+  size_t nfastc;
+  size_t nsegs;
+};
+
+/* A thread's context for one heap: its cache and its arena. */
+struct bb_tctx {
+  struct bb_heap *heap;
+  struct bb_arena *arena;
+  size_t head[BB_TCACHE_CLASSES];   /* first cached chunk, 0 = empty */
+  uint16_t count[BB_TCACHE_CLASSES];
+  uint16_t limit;                   /* 0: the cache is disabled */
+  struct bb_tctx *next, *prev;      /* the heap's list of contexts */
+};
+
+/* Out-of-band record of a mapped chunk (mapped.c). */
+struct bb_mrec {
+  uintptr_t mem;    /* user pointer; 0 = empty slot */
+  uintptr_t base;   /* mapping start */
+  size_t len;       /* mapping length */
+  size_t req;       /* requested size */
+};
+
+struct bb_meta_block {
+  struct bb_meta_block *next;
+  size_t len;
+};
+
+#define BB_REG_L1_BITS 11u
+struct bb_heap {
+  struct bb_keys keys;         /* first: &h->keys == (void *)h */
+  bb_source src;
+  size_t page;
+  unsigned max_arenas;
+  unsigned narenas;            /* atomic */
+  int process;                 /* the process-wide heap */
+  bb_lock_t lock;              /* arena table, contexts */
+  struct bb_arena **arenas;    /* max_arenas slots */
+  /* Metadata pool and segment registry, under meta_lock. */
+  bb_lock_t meta_lock;
+  uintptr_t meta_cur, meta_end;
+  struct bb_meta_block *meta_blocks;
+  struct bb_segment *free_segs;
+  struct bb_segment **reg[1u << BB_REG_L1_BITS];
+  /* Mapped chunks, under map_lock. */
+  bb_lock_t map_lock;
+  struct bb_mrec *mtab;
+  size_t mcap, mcount, mbytes, mmax_count, mmax_bytes;
+  size_t mmap_threshold;       /* atomic */
+  size_t trim_threshold;       /* atomic */
+  /* Contexts: every thread's (process heap) or the instance's own. */
+  struct bb_tctx *ctxs;
+  struct bb_tctx *free_ctxs;
+  bb_lock_t ilock;             /* instance heaps: serializes API calls */
+  struct bb_tctx ictx;
+};
+
+BB_INLINE size_t bb_round_page(const struct bb_heap *h, size_t n) {
+  return (n + h->page - 1) / h->page * h->page;
+}
+
+/* ------------------------------------------------------------- fatal.c */
+BB_HIDDEN BB_NORETURN BB_COLD void bb_fatal(const char *check,
+                                             const void *addr);
+BB_HIDDEN void bb_write_err(const char *s);
+
+/* ---------------------------------------------------------------- os.c */
+BB_HIDDEN extern const bb_source bb_os_source;
+BB_HIDDEN size_t bb_os_page(void);
+BB_HIDDEN unsigned bb_os_ncpu(void);
+BB_HIDDEN int bb_os_random(void *buf, size_t len);
+BB_HIDDEN void bb_lock_init(bb_lock_t *l);
+BB_HIDDEN void bb_lock(bb_lock_t *l);
+BB_HIDDEN int bb_trylock(bb_lock_t *l);
+BB_HIDDEN void bb_unlock(bb_lock_t *l);
+
+/* ----------------------------------------------------------- segment.c */
+#define BB_VA_BITS 47u
+#define BB_GRANULE_BITS (BB_VA_BITS - BB_SEG_SHIFT)
+#define BB_REG_L2_BITS (BB_GRANULE_BITS - BB_REG_L1_BITS)
+#define BB_REG_L2_SIZE ((size_t)1 << BB_REG_L2_BITS)
+
+/* The segment holding addr, or NULL: two loads, no lock, and no read of
+ * the memory addr designates. */
+BB_INLINE struct bb_segment *bb_segment_of(const struct bb_heap *h,
+                                           uintptr_t addr) {
+  uintptr_t g = addr >> BB_SEG_SHIFT;
+  if (bb_unlikely(g >> BB_GRANULE_BITS))
+    return NULL;
+  struct bb_segment **leaf =
+      __atomic_load_n(&h->reg[g >> BB_REG_L2_BITS], __ATOMIC_ACQUIRE);
+  if (bb_unlikely(!leaf))
+    return NULL;
+  return __atomic_load_n(&leaf[g % BB_REG_L2_SIZE], __ATOMIC_ACQUIRE);
+}
+
+BB_INLINE size_t bb_seg_end(const struct bb_segment *s) {
+  return __atomic_load_n(&s->end, __ATOMIC_RELAXED);
+}
+
+BB_HIDDEN struct bb_segment *bb_segment_new(struct bb_arena *a, size_t need);
+BB_HIDDEN int bb_segment_grow(struct bb_arena *a, struct bb_segment *s,
+                              size_t bytes);
+BB_HIDDEN size_t bb_segment_shrink(struct bb_arena *a, struct bb_segment *s,
+                                   size_t keep_end);
+BB_HIDDEN void bb_segment_release(struct bb_arena *a, struct bb_segment *s);
+
+/* -------------------------------------------------------------- bins.c */
+BB_HIDDEN size_t bb_bin_index(size_t size);
+BB_HIDDEN size_t bb_bin_at(const struct bb_arena *a, size_t b);
+BB_HIDDEN void bb_bin_insert_front(struct bb_arena *a, size_t b, size_t c);
+BB_HIDDEN void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
+                                    size_t size);
+BB_HIDDEN void bb_bin_unlink(struct bb_arena *a, size_t c);
+BB_HIDDEN size_t bb_bin_take_last(struct bb_arena *a, size_t b);
+BB_HIDDEN size_t bb_bin_first(struct bb_arena *a, size_t b);
+BB_HIDDEN size_t bb_bin_next(struct bb_arena *a, size_t b, size_t c);
+BB_HIDDEN size_t bb_binmap_next(const struct bb_arena *a, size_t b);
+BB_HIDDEN void bb_bin_put(struct bb_arena *a, size_t c, size_t size);
+
+/* ------------------------------------------------------------- chunk.c */
+BB_HIDDEN size_t bb_check_head(const struct bb_keys *k, size_t c,
+                               size_t state, const char *what);
+BB_HIDDEN void bb_make_free(struct bb_arena *a, size_t c, size_t size,
+                            size_t state);
+BB_HIDDEN size_t bb_prev_free(struct bb_arena *a, struct bb_segment *s,
+                              size_t c);
+BB_HIDDEN size_t bb_top_check(struct bb_arena *a);
+BB_HIDDEN size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s,
+                             size_t c, size_t *size, int *into_top);
+BB_HIDDEN size_t bb_split(struct bb_arena *a, size_t c, size_t size,
+                          size_t nb, size_t state, size_t slack);
+BB_HIDDEN size_t bb_top_carve(struct bb_arena *a, size_t tsize, size_t nb,
+                              size_t state, size_t slack);
+
+/* ------------------------------------------------------------- arena.c */
+BB_HIDDEN void bb_arena_init(struct bb_arena *a, struct bb_heap *h,
+                             unsigned id);
+BB_HIDDEN size_t bb_arena_malloc(struct bb_arena *a, size_t nb, size_t n,
+                                 struct bb_tctx *t, int may_map);
+BB_HIDDEN void bb_arena_free(struct bb_arena *a, struct bb_segment *s,
+                             size_t c, size_t size);
+BB_HIDDEN void bb_arena_consolidate(struct bb_arena *a);
+BB_HIDDEN int bb_arena_trim(struct bb_arena *a, size_t pad);
+BB_HIDDEN int bb_arena_trim_all(struct bb_arena *a, size_t pad);
+BB_HIDDEN size_t bb_arena_memalign(struct bb_arena *a, size_t align,
+                                   size_t nb, size_t n);
+BB_HIDDEN int bb_arena_grow_in_place(struct bb_arena *a, struct bb_segment *s,
+                                     size_t c, size_t size, size_t nb,
+                                     size_t n);
+BB_HIDDEN void bb_arena_shrink(struct bb_arena *a, struct bb_segment *s,
+                               size_t c, size_t size, size_t nb, size_t n);
+
+/* ------------------------------------------------------------ mapped.c */
+BB_HIDDEN void *bb_mapped_alloc(struct bb_heap *h, size_t n, size_t align);
+BB_HIDDEN int bb_mapped_free(struct bb_heap *h, void *p);
+BB_HIDDEN void *bb_mapped_realloc(struct bb_heap *h, void *p, size_t n);
+BB_HIDDEN size_t bb_mapped_usable(struct bb_heap *h, const void *p);
+BB_HIDDEN int bb_mapped_contains(struct bb_heap *h, uintptr_t p, size_t len);
+BB_HIDDEN void bb_mapped_release_all(struct bb_heap *h);
+
+/* -------------------------------------------------------------- heap.c */
+BB_HIDDEN void *bb_meta_alloc(struct bb_heap *h, size_t len);
+BB_HIDDEN struct bb_arena *bb_arena_lock_for(struct bb_tctx *t);
+BB_HIDDEN struct bb_tctx *bb_ctx_slow(void);
+BB_HIDDEN extern __thread struct bb_tctx *bb_tls_ctx
+    __attribute__((tls_model("initial-exec")));
+
+/* ------------------------------------------------------------ tcache.c
+ * The hot path, inline. */
+BB_HIDDEN void bb_tcache_flush(struct bb_tctx *t);
+
+BB_INLINE size_t bb_tc_class(size_t size) { return size / 16 - 2; }
+
+/* INV-FREELIST-LINK: the `next` link of a cached chunk c (thread cache or
+ * fast bin) decodes to 0 or to an odd index inside a committed segment of
+ * this heap, so it can be read. Its header, state and size class are
+ * checked when it is taken, before it is used. */
+BB_INLINE size_t bb_list_next(const struct bb_heap *h, size_t c) {
+  size_t v;
+  if (bb_unlikely(bb_link_dec(&h->keys, c + 1, &v) != 0))
+    bb_fatal("corrupted free-list link", bb_chunk2mem(c));
+  if (v != 0) {
+    const struct bb_segment *s = bb_segment_of(h, (uintptr_t)v * 8u);
+    if (bb_unlikely(v % 2 == 0 || !s || v < s->first || v >= bb_seg_end(s)))
+      bb_fatal("corrupted free-list link", bb_chunk2mem(c));
+  }
+  return v;
+}
+
+/* Push chunk c (validated, owned by the caller) on the cache. */
+BB_INLINE void bb_tc_put(struct bb_tctx *t, size_t c, size_t size,
+                         size_t cls) {
+  const struct bb_keys *k = &t->heap->keys;
+  BB_W(c + 1) = bb_link_enc(k, c + 1, t->head[cls]);
+  bb_set_head(k, c, BB_ST_TCACHE, size, 0);
+  t->head[cls] = c;
+  t->count[cls]++;
+}
+
+static BB_COLD BB_NORETURN void bb_tc_corrupt(size_t c) {
+  bb_fatal("corrupted thread cache", bb_chunk2mem(c));
+}
+
+/* Pop the first chunk of class cls (count > 0) for a request of n bytes:
+ * its header must be a valid TCACHE header of the class's size. */
+BB_INLINE size_t bb_tc_get(struct bb_tctx *t, size_t cls, size_t n) {
+  const struct bb_keys *k = &t->heap->keys;
+  size_t c = t->head[cls], size = (cls + 2) * 16, x = BB_W(c);
+  if (bb_unlikely(!bb_h_ok(k, c, x) || bb_h_state(x) != BB_ST_TCACHE ||
+                  bb_h_size(x) != size))
+    bb_tc_corrupt(c);
+  t->head[cls] = bb_list_next(t->heap, c);
+  t->count[cls]--;
+  BB_W(c + 1) = 0;
+  bb_set_head(k, c, BB_ST_INUSE, size, size - BB_WORD - n);
+  return c;
+}
+
+#endif /* BB_INTERNAL_H */
