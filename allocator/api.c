@@ -13,8 +13,10 @@
 /* ------------------------------------------------ pointer validation */
 
 static BB_COLD BB_NORETURN void bad_state(size_t st, const void *p) {
+  /* A free state, or a chunk merged away (DEAD, or the top's start): the
+   * pointer was freed before. */
   if (st == BB_ST_TCACHE || st == BB_ST_FAST || BB_IS_BINNED(st) ||
-      st == BB_ST_QUARANTINE || st == BB_ST_DEAD)
+      st == BB_ST_QUARANTINE || st == BB_ST_DEAD || st == BB_ST_TOP)
     bb_fatal("double free", p);
   bb_fatal("invalid pointer", p);
 }
