@@ -330,7 +330,7 @@ static void smallbin_link(void) {
 static void largebin_link(void) {
   char *a = bb_malloc(20000);
   bb_malloc(16);
-  char *b = bb_malloc(20500);
+  char *b = bb_malloc(20200); /* the same bin: 16 KiB..20 KiB */
   bb_malloc(16);
   bb_free(a);
   bb_free(b);
