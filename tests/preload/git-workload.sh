@@ -21,7 +21,7 @@ git init -q -b main .
 git config pack.threads 1 # single-threaded delta search: packs are deterministic
 git config gc.auto 0      # no automatic gc in the background
 
-# gen V: write 320 files in 16 directories, a few hundred lines each (one
+# gen V: write 320 files in 16 directories, 60 to 379 lines each (one
 # awk process, not hundreds). Version 2 edits every third file.
 gen() {
   awk -v v="$1" 'BEGIN {
@@ -30,7 +30,7 @@ gen() {
       for (f = 0; f < 20; f++) {
         n = d * 20 + f; path = "dir" d "/file" f ".txt"
         edit = (v == 2 && f % 3 == 0)
-        for (i = 1; i <= 100 + n * 3; i++) {
+        for (i = 1; i <= 60 + n; i++) {
           if (edit && i >= 7 && i <= 9) continue
           line = "line " i " of file " n ": the quick brown fox jumps over the lazy dog"
           if (edit && i == 1) sub(/quick/, "slow", line)
