@@ -238,7 +238,8 @@ static void *calloc_on(struct bb_heap *h, struct bb_tctx *t, size_t nm,
   if (__builtin_mul_overflow(nm, sz, &total))
     return oom();
   void *p = do_malloc(h, t, total);
-  if (p)
+  /* A fresh mapping is already zero; heap memory may have been used. */
+  if (p && bb_segment_of(h, (uintptr_t)p))
     memset(p, 0, total);
   return p;
 }

@@ -206,6 +206,14 @@ static void test_null_and_zero(void) {
   bb_free_aligned_sized(p, 64, 64);
 }
 
+static long rss_kib(void) {
+  long pages = 0, res = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  CHECK(f && fscanf(f, "%ld %ld", &pages, &res) == 2);
+  fclose(f);
+  return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 static void test_stats_and_trim(void) {
   struct bb_mallinfo2 before = bb_mallinfo2();
   void *p[64];
@@ -216,11 +224,46 @@ static void test_stats_and_trim(void) {
          before.uordblks, mid.uordblks);
   for (int i = 0; i < 64; i++)
     bb_free(p[i]);
+  /* malloc_trim gives back what remains above the pad (the automatic
+   * trim is tested on a fresh heap: earlier tests raised this heap's
+   * dynamic trim threshold to 64 MiB, as they would glibc's). */
+  void *hold = bb_malloc(100);
+  for (int i = 0; i < 64; i++) {
+    p[i] = bb_malloc(50000);
+    memset(p[i], 1, 50000); /* resident */
+  }
+  for (int i = 0; i < 64; i += 2)
+    bb_free(p[i]); /* holes, kept: no neighbour is free */
+  long before_trim = rss_kib();
+  CHECK(bb_malloc_trim(0) == 1);
+  long after_trim = rss_kib(); /* the holes' pages were purged */
+  CHECKF(after_trim + 32 * 50000 / 1024 / 2 < before_trim,
+         "malloc_trim: RSS %ld -> %ld KiB", before_trim, after_trim);
+  for (int i = 1; i < 64; i += 2)
+    bb_free(p[i]);
+  bb_free(hold);
   bb_malloc_trim(0);
   struct bb_mallinfo2 after = bb_mallinfo2();
   CHECKF(after.arena + 64 * 50000 / 2 < mid.arena, "trim: %zu -> %zu",
          mid.arena, after.arena);
   CHECK(after.uordblks <= after.arena);
+}
+
+/* Freed memory goes back to the OS on its own once the top exceeds the
+ * trim threshold (128 KiB by default). */
+static void test_auto_trim(void) {
+  bb_heap_config cfg = {0};
+  bb_heap *h = bb_heap_create(&cfg);
+  void *p[64];
+  for (int i = 0; i < 64; i++)
+    p[i] = bb_heap_malloc(h, 50000);
+  struct bb_mallinfo2 mid = bb_heap_mallinfo2(h);
+  for (int i = 0; i < 64; i++)
+    bb_heap_free(h, p[i]);
+  struct bb_mallinfo2 after = bb_heap_mallinfo2(h);
+  CHECKF(after.arena + 64 * 50000 - 256 * 1024 < mid.arena,
+         "no automatic trim: %zu -> %zu", mid.arena, after.arena);
+  bb_heap_destroy(h);
 }
 
 /* glibc's dynamic threshold: after a mapped chunk of size s is freed,
@@ -236,6 +279,75 @@ static void test_dynamic_threshold(void) {
   struct bb_mallinfo2 m2 = bb_mallinfo2();
   CHECKF(m2.hblks == m0.hblks, "still mapped after the threshold moved");
   bb_free(p);
+}
+
+/* A memory source that forwards to mmap and counts what is outstanding:
+ * destroying a heap must give back every reservation and mapping. */
+#include <sys/mman.h>
+static long outstanding;
+static void *c_reserve(void *ctx, size_t len, size_t align) {
+  (void)ctx;
+  char *p = mmap(NULL, len + align, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  CHECK(p != MAP_FAILED);
+  char *a = (char *)(((uintptr_t)p + align - 1) / align * align);
+  if (a > p)
+    munmap(p, (size_t)(a - p));
+  munmap(a + len, (size_t)(p + align - a));
+  outstanding++;
+  return a;
+}
+static int c_commit(void *ctx, void *a, size_t n) {
+  (void)ctx;
+  return mprotect(a, n, PROT_READ | PROT_WRITE);
+}
+static int c_decommit(void *ctx, void *a, size_t n) {
+  (void)ctx;
+  return mmap(a, n, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+              0) == MAP_FAILED;
+}
+static void c_release(void *ctx, void *a, size_t n) {
+  (void)ctx;
+  munmap(a, n);
+  outstanding--;
+}
+static void *c_map(void *ctx, size_t n) {
+  (void)ctx;
+  void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
+  CHECK(p != MAP_FAILED);
+  outstanding++;
+  return p;
+}
+static void *c_remap(void *ctx, void *a, size_t o, size_t n) {
+  (void)ctx;
+  void *p = mremap(a, o, n, MREMAP_MAYMOVE);
+  return p == MAP_FAILED ? NULL : p;
+}
+static void c_unmap(void *ctx, void *a, size_t n) {
+  (void)ctx;
+  munmap(a, n);
+  outstanding--;
+}
+static int c_protect(void *ctx, void *a, size_t n, int prot) {
+  (void)ctx;
+  return mprotect(a, n, prot == 2 ? PROT_READ | PROT_WRITE
+                        : prot == 1 ? PROT_READ : PROT_NONE);
+}
+
+static void test_source_destroyed_whole(void) {
+  bb_source src = {c_reserve, c_commit, c_decommit, c_release, c_map,
+                   c_remap,   c_unmap,  c_protect,  NULL,      NULL};
+  bb_heap_config cfg = {0};
+  cfg.source = &src;
+  bb_heap *h = bb_heap_create(&cfg);
+  CHECK(h != NULL && outstanding > 0);
+  void *keep[2000];
+  for (int i = 0; i < 2000; i++) /* several segments and mapped chunks */
+    keep[i] = bb_heap_malloc(h, (size_t)(i % 7 == 0 ? 300000 : 40000));
+  CHECK(bb_heap_owns(h, keep[1999], 40000));
+  bb_heap_destroy(h); /* everything at once, nothing freed first */
+  CHECKF(outstanding == 0, "%ld reservations or mappings leaked", outstanding);
 }
 
 static void test_instance_heap(void) {
@@ -299,6 +411,8 @@ int main(void) {
   test_null_and_zero();
   test_stats_and_trim();
   test_instance_heap();
+  test_source_destroyed_whole();
+  test_auto_trim();
 #ifdef BB_TEST_STD_NAMES
   test_std_names();
 #endif

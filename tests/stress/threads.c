@@ -12,8 +12,10 @@
 #include <bonbon.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../test.h"
+#include "internal.h" /* to read the arena count */
 
 #define PAIRS 4
 #define QCAP 512
@@ -148,12 +150,19 @@ int main(int argc, char **argv) {
   bb_check_report rep;
   CHECKF(bb_heap_check(bb_process_heap(), &rep) == 0, "%s at %p: %s",
          rep.invariant, rep.addr, rep.detail);
+  /* Contention created arenas, within the bound of 8 per CPU. */
+  struct bb_heap *h = bb_process_heap();
+  unsigned na = __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE);
+  CHECKF(na > 1 && na <= h->max_arenas, "%u arenas (max %u)", na,
+         h->max_arenas);
+  CHECK(h->max_arenas == 8 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN) ||
+        h->max_arenas <= 8 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
   struct bb_mallinfo2 after = bb_mallinfo2();
   CHECKF(after.uordblks <= before.uordblks + 4096,
          "in use grew from %zu to %zu: memory lost", before.uordblks,
          after.uordblks);
   printf("threads: %d threads x %lu ops, %lu blocks crossed threads intact; "
-         "in use %zu -> %zu bytes\n",
-         2 * PAIRS, ops, total, before.uordblks, after.uordblks);
+         "%u arenas; in use %zu -> %zu bytes\n",
+         2 * PAIRS, ops, total, na, before.uordblks, after.uordblks);
   return 0;
 }
