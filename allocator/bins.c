@@ -173,7 +173,7 @@ size_t bb_binmap_next(const struct bb_arena *a, size_t b) {
 /* Put a free chunk into the bin for its size. */
 void bb_bin_put(struct bb_arena *a, size_t c, size_t size) {
   size_t b = bb_bin_index(size);
-  bb_make_free(a, c, size, BB_ST_BIN);
+  bb_make_free(a, c, size, BB_ST_BIN, bb_h_slack(BB_W(c)) == 1);
   if (b < 64)
     bb_bin_insert_front(a, b, c);
   else

@@ -47,16 +47,16 @@ static void set_fence(struct bb_arena *a, struct bb_segment *s) {
 struct bb_segment *bb_segment_new(struct bb_arena *a, size_t need) {
   struct bb_heap *h = a->heap;
   size_t len = (size_t)1 << BB_SEG_SHIFT;
-  if (need > len - 3 * h->page)
+  if (need > len - 3 * h->ro->page)
     return NULL;
   size_t commit = bb_round_page(h, need + BB_TOP_PAD + 2 * BB_WORD);
-  if (commit > len - 2 * h->page)
-    commit = len - 2 * h->page;
-  char *base = h->src.reserve(h->src.ctx, len, len);
+  if (commit > len - 2 * h->ro->page)
+    commit = len - 2 * h->ro->page;
+  char *base = h->ro->src.reserve(h->ro->src.ctx, len, len);
   if (!base)
     return NULL;
-  if (h->src.commit(h->src.ctx, base + h->page, commit) != 0) {
-    h->src.release(h->src.ctx, base, len);
+  if (h->ro->src.commit(h->ro->src.ctx, base + h->ro->page, commit) != 0) {
+    h->ro->src.release(h->ro->src.ctx, base, len);
     return NULL;
   }
   bb_lock(&h->meta_lock);
@@ -71,14 +71,14 @@ struct bb_segment *bb_segment_new(struct bb_arena *a, size_t need) {
       h->free_segs = s;
     }
     bb_unlock(&h->meta_lock);
-    h->src.release(h->src.ctx, base, len);
+    h->ro->src.release(h->ro->src.ctx, base, len);
     return NULL;
   }
   s->base = (uintptr_t)base;
   s->len = len;
-  s->first = (size_t)(((uintptr_t)base + h->page) / 8u) + 1u;
-  s->committed = h->page + commit;
-  s->limit = (size_t)(((uintptr_t)base + len - h->page) / 8u) - 1u;
+  s->first = (size_t)(((uintptr_t)base + h->ro->page) / 8u) + 1u;
+  s->committed = h->ro->page + commit;
+  s->limit = (size_t)(((uintptr_t)base + len - h->ro->page) / 8u) - 1u;
   s->arena = a;
   bb_unlock(&h->meta_lock);
   set_fence(a, s);
@@ -96,7 +96,7 @@ int bb_segment_grow(struct bb_arena *a, struct bb_segment *s, size_t bytes) {
   struct bb_heap *h = a->heap;
   if (bytes / 8 > s->limit - s->end)
     return -1;
-  if (h->src.commit(h->src.ctx, (void *)(s->base + s->committed), bytes))
+  if (h->ro->src.commit(h->ro->src.ctx, (void *)(s->base + s->committed), bytes))
     return -1;
   s->committed += bytes;
   a->system += bytes;
@@ -113,7 +113,7 @@ size_t bb_segment_shrink(struct bb_arena *a, struct bb_segment *s,
   if (need >= s->committed)
     return 0;
   size_t give = s->committed - need;
-  if (h->src.decommit(h->src.ctx, (void *)(s->base + need), give) != 0)
+  if (h->ro->src.decommit(h->ro->src.ctx, (void *)(s->base + need), give) != 0)
     return 0;
   s->committed = need;
   a->system -= give;
@@ -130,7 +130,7 @@ void bb_segment_release(struct bb_arena *a, struct bb_segment *s) {
     pp = &(*pp)->next;
   *pp = s->next;
   a->nsegs--;
-  a->system -= s->committed - h->page;
+  a->system -= s->committed - h->ro->page;
   uintptr_t base = s->base;
   size_t len = s->len;
   bb_lock(&h->meta_lock);
@@ -138,5 +138,5 @@ void bb_segment_release(struct bb_arena *a, struct bb_segment *s) {
   s->next = h->free_segs;
   h->free_segs = s;
   bb_unlock(&h->meta_lock);
-  h->src.release(h->src.ctx, (void *)base, len);
+  h->ro->src.release(h->ro->src.ctx, (void *)base, len);
 }

@@ -18,7 +18,7 @@ static void fresh(void) {
   cfg.seed = 99;
   h = bb_heap_create(&cfg);
   CHECK(h != NULL);
-  ar = h->arenas[0];
+  ar = h->ro->arenas[0];
 }
 
 static void expect_clean(void) {
@@ -39,13 +39,13 @@ static void expect_inv(const char *name, const char *id) {
 static size_t chunk(void *p) { return bb_mem2chunk(p); }
 static size_t head(void *p) { return BB_W(chunk(p)); }
 static void rehead(void *p, size_t state, size_t size) {
-  bb_set_head(&h->keys, chunk(p), state, size, 0);
+  bb_set_head(&h->ro->keys, chunk(p), state, size, 0);
 }
 static size_t sentinel(size_t b) {
   return (size_t)((uintptr_t)&ar->bins[2 * b] / 8u) - 1u;
 }
 static void link(size_t slot, size_t v) {
-  BB_W(slot) = bb_link_enc(&h->keys, slot, v);
+  BB_W(slot) = bb_link_enc(&h->ro->keys, slot, v);
 }
 
 /* Two free chunks of n bytes (too big for the thread cache) in the
@@ -73,7 +73,7 @@ static void segment_tiling(void) {
   expect_clean();
   struct bb_segment *s = ar->top_seg;
   size_t fence = s->end;
-  BB_W(fence) = bb_h_make(&h->keys, fence, BB_ST_INUSE, 0, 0);
+  BB_W(fence) = bb_h_make(&h->ro->keys, fence, BB_ST_INUSE, 0, 0);
   (void)p;
   expect_inv("segment_tiling", "INV-SEGMENT-TILING");
 }
@@ -103,7 +103,7 @@ static void top(void) {
   bb_heap_malloc(h, 100);
   expect_clean();
   size_t t = ar->top;
-  bb_set_head(&h->keys, t, BB_ST_TOP, bb_h_size(BB_W(t)) - 64, 0);
+  bb_set_head(&h->ro->keys, t, BB_ST_TOP, bb_h_size(BB_W(t)) - 64, 0);
   expect_inv("top", "INV-TOP");
 }
 
@@ -206,7 +206,7 @@ static void mapped(void) {
   fresh();
   char *p = bb_heap_malloc(h, 8 << 20);
   expect_clean();
-  BB_W(chunk(p)) = bb_h_make(&h->keys, chunk(p), BB_ST_INUSE, 4096, 0);
+  BB_W(chunk(p)) = bb_h_make(&h->ro->keys, chunk(p), BB_ST_INUSE, 4096, 0);
   expect_inv("mapped", "INV-MAPPED");
 }
 

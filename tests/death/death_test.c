@@ -74,13 +74,14 @@ static void header_flip_usable(void) {
 }
 
 /* An overflow of a block into its neighbour's header is caught when the
- * neighbour's header is next read: here, when the block is coalesced. */
+ * neighbour's header is next read: here, when the neighbour is freed. */
 static void header_overflow_next(void) {
   char *a = bb_malloc(2000), *b = bb_malloc(2000);
   bb_malloc(16); /* keep b off the top */
-  memset(a, 'A', bb_malloc_usable_size(a) + 8);
+  size_t chunk = bb_h_size(*hdr(a));
+  memset(a, 'A', chunk); /* the whole chunk and b's header */
   expect("corrupted chunk header", b);
-  bb_free(a);
+  bb_free(b);
 }
 
 /* ------------------------------------------------------ encoded links */
@@ -129,7 +130,7 @@ static void link_outside_heap(void) {
   bb_free(q);
   bb_free(p);
   size_t c = bb_mem2chunk(p), v = bb_mem2chunk(target + 16);
-  BB_W(c + 1) = bb_link_enc(&h->keys, c + 1, v);
+  BB_W(c + 1) = bb_link_enc(&h->ro->keys, c + 1, v);
   expect("corrupted free-list link", p);
   bb_malloc(SMALL);
 }
@@ -143,7 +144,7 @@ static void link_wrong_class(void) {
   bb_free(q);
   bb_free(p);
   size_t c = bb_mem2chunk(p);
-  BB_W(c + 1) = bb_link_enc(&h->keys, c + 1, bb_mem2chunk(live));
+  BB_W(c + 1) = bb_link_enc(&h->ro->keys, c + 1, bb_mem2chunk(live));
   expect("corrupted thread cache", live);
   bb_malloc(SMALL);
   bb_malloc(SMALL);
@@ -288,7 +289,7 @@ static void mapped_header_forged(void) {
   struct bb_heap *h = bb_process_heap();
   char *p = bb_malloc(64 << 20);
   size_t c = bb_mem2chunk(p);
-  BB_W(c) = bb_h_make(&h->keys, c, BB_ST_INUSE, 1 << 20, 0);
+  BB_W(c) = bb_h_make(&h->ro->keys, c, BB_ST_INUSE, 1 << 20, 0);
   expect("corrupted mapped chunk", p);
   bb_free(p);
 }
@@ -345,7 +346,7 @@ static void largebin_link(void) {
 /* House of force: the top's header grown to cover everything. */
 static void top_size(void) {
   char *p = bb_malloc(100);
-  char *topmem = p + bb_malloc_usable_size(p) + 8;
+  char *topmem = p + bb_h_size(*hdr(p)); /* the chunk after p: the top */
   *hdr(topmem) = (size_t)-1;
   expect("corrupted top chunk", topmem);
   bb_malloc(200000);
