@@ -1,0 +1,39 @@
+/* bin_links BIN LINK: a forward or back link of a free chunk in the
+ * unsorted, a small or a large bin overwritten, then the allocation that
+ * takes that chunk out. LINK=fd: the unsafe-unlink shape (it points near
+ * the chunk); LINK=bk: the house-of-lore shape (it points at a fake chunk
+ * on the stack). Nothing is written through the links before they are
+ * checked. Expect: "corrupted bin links". */
+#include "misuse.h"
+
+int main(int argc, char **argv) {
+  const char *bin = argc > 1 ? argv[1] : "unsorted";
+  const char *link = argc > 2 ? argv[2] : "fd";
+  size_t fake[8] __attribute__((aligned(16))) = {0};
+  size_t n = !strcmp(bin, "small") ? 600 : !strcmp(bin, "large") ? 20000 : 3000;
+  void *held[TC_COUNT];
+  int small = !strcmp(bin, "small");
+  if (small)
+    hold(held, TC_COUNT, n); /* a and b must come from the arena */
+  bb_malloc(16);             /* live neighbours keep a and b apart */
+  char *a = bb_malloc(n);
+  bb_malloc(16);
+  char *b = bb_malloc(n + 200);
+  bb_malloc(16);
+  if (small)
+    release_all(held, TC_COUNT); /* the cache is full: a and b are binned */
+  bb_free(a);
+  bb_free(b);
+  if (strcmp(bin, "unsorted") != 0)
+    bb_malloc(30000); /* sorts a and b into their bins */
+  size_t *w = (size_t *)a;
+  if (!strcmp(link, "fd"))
+    w[0] = (size_t)(a - 24); /* unsafe unlink: fd = &p - 3 words */
+  else
+    w[1] = (size_t)&fake[0]; /* house of lore: bk = a fake chunk */
+  if (small)
+    hold(held, TC_COUNT, n); /* empty the cache: the next comes from the bin */
+  expect("corrupted bin links", a);
+  bb_malloc(!strcmp(bin, "unsorted") ? 5000 : n);
+  undetected();
+}
