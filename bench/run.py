@@ -4,6 +4,7 @@
     bench/run.py --bonbon build/libbonbon.so             # full run, 5 rounds
     bench/run.py --bonbon build/libbonbon.so --quick     # CI: 1 round, small
     bench/run.py --bonbon rung0=a/libbonbon.so --bonbon rung2=b/libbonbon.so
+    bench/run.py --report bench/results/results.json   # redraw, run nothing
 
 Each workload is a separate process; the allocator is chosen by LD_PRELOAD
 alone (none for glibc), so every allocator runs the very same binaries.
@@ -18,12 +19,13 @@ CPU time (user + sys) and peak RSS come from wait4(), that is from the
 kernel's accounting of the child and of every descendant it waited for
 (gcc's cc1, as and ld included), taken by a small launcher (launch.c) that
 also measures the wall time.
+
 A run counts only if the child exits 0 and prints `check ok <digest>`, and
 the digest must equal glibc's for the same workload: a broken allocator
 fails loudly instead of looking fast. Performance is reported, never
 asserted: the exit status is 1 only when a run failed.
 
-Outputs, in --out (default bench/results): NAME.md (the tables), NAME.svg
+Outputs, in --out (default bench/results): NAME.md (the tables), NAME.png
 (the chart, drawn by gnuplot) and NAME.json (every run). Only the Python
 standard library is used.
 """
@@ -211,7 +213,7 @@ def parse_args():
     ap.add_argument("--quick", action="store_true",
                     help="small sizes and one round: a smoke test")
     ap.add_argument("--out", default=os.path.join(HERE, "results"),
-                    help="directory for NAME.md, NAME.svg, NAME.json")
+                    help="directory for NAME.md, NAME.png, NAME.json")
     ap.add_argument("--name", default=None,
                     help="base name of the outputs (default: results, or "
                          "quick with --quick)")
@@ -223,9 +225,14 @@ def parse_args():
                     help="seconds per run (default 600; 120 with --quick)")
     ap.add_argument("--list", action="store_true",
                     help="list the workloads and exit")
+    ap.add_argument("--report", metavar="JSON",
+                    help="run nothing: rewrite the tables and the chart "
+                         "from an earlier run's NAME.json")
     a = ap.parse_args()
     a.runs = a.runs or (1 if a.quick else 5)
     a.timeout = a.timeout or (120 if a.quick else 600)
+    if a.report and not a.name:
+        a.name = os.path.splitext(os.path.basename(a.report))[0]
     a.name = a.name or ("quick" if a.quick else "results")
     return a
 
@@ -423,17 +430,33 @@ def machine_info(allocs):
     return info
 
 
-def write_markdown(path, args, info, s, labels, results, workloads, chart):
-    L = ["# bonbon benchmarks: %s run" % ("quick" if args.quick else "full"),
+def spread(results, label):
+    """Run-to-run noise of one allocator: (max - min) / median of the CPU
+    time, the median of that over the workloads."""
+    xs = []
+    for per in results.values():
+        c = [r["cpu"] for r in per[label] if not r["error"]]
+        if len(c) > 1 and statistics.median(c) > 0:
+            xs.append((max(c) - min(c)) / statistics.median(c))
+    return statistics.median(xs) if xs else None
+
+
+def write_markdown(path, info, s, labels, results, chart):
+    L = ["# bonbon benchmarks: %s run" % ("quick" if info["quick"] else "full"),
          "",
          "- date: %s; machine: %s, nproc = %d; Linux %s; %s" % (
              info["date"], info["cpu"], info["nproc"], info["kernel"],
              info["glibc"]),
          "- %d round(s), interleaved, medians shown; load average %.2f at "
-         "start, %.2f at end" % (args.runs, info["loadavg_start"][0],
+         "start, %.2f at end" % (info["runs"], info["loadavg_start"][0],
                                  info["loadavg_end"][0]),
-         "- command: `%s`" % " ".join(["bench/run.py"] + sys.argv[1:])]
+         "- command: `%s`" % info["command"]]
     L += ["- %s: %s" % (k, v) for k, v in info["libs"].items()]
+    noise = [(a, spread(results, a)) for a in labels]
+    if info["runs"] > 1:
+        L.append("- run-to-run spread of CPU time, (max−min)/median, median "
+                 "over workloads: " + ", ".join(
+                     "%s %.0f%%" % (a, 100 * x) for a, x in noise if x is not None))
     L += ["", "Cells: median, and in parentheses the ratio to glibc (lower "
           "is better). FAIL: at least one run crashed or failed its "
           "self-check (see Failures).", ""]
@@ -455,7 +478,7 @@ def write_markdown(path, args, info, s, labels, results, workloads, chart):
             L.append("| %s | %s | %s |" % (
                 w, m.replace("_kib", " (MiB)"), " | ".join(cells)))
         L.append("")
-    for label in labels[len(labels) - len(args.bonbon):]:
+    for label in info["bonbon"]:
         L += ["## Targets for %s (informational, never asserted)" % label,
               "", "| target | measured | met |", "|---|---:|---|"]
         for t in targets(s, label, labels):
@@ -466,7 +489,7 @@ def write_markdown(path, args, info, s, labels, results, workloads, chart):
                                            "yes" if t[2] else "**no**"))
         L.append("")
     L += ["## Workloads", "", "| workload | what it does |", "|---|---|"]
-    L += ["| %s | %s |" % (w.name, w.about) for w in workloads]
+    L += ["| %s | %s |" % tuple(w) for w in info["workloads"]]
     fails = [(w, a, i + 1, r["error"]) for w, per in results.items()
              for a, runs in per.items() for i, r in enumerate(runs)
              if r["error"]]
@@ -477,39 +500,56 @@ def write_markdown(path, args, info, s, labels, results, workloads, chart):
     return fails
 
 
+# Bar colours: the peers in muted tones, bonbon builds in reds.
+COLOURS = {"jemalloc": "#7b68ae", "mimalloc": "#4daf4a", "tcmalloc": "#377eb8",
+           "scudo": "#ff7f00"}
+BONBON_COLOURS = ["#d7191c", "#8b0000", "#f4a582", "#67001f"]
+
+
 def write_chart(base, s, labels):
     """Two clustered bar charts (CPU time, peak RSS), ratio to glibc on a
-    log scale, via gnuplot. Returns the SVG's file name, or None."""
+    log scale, via gnuplot. Returns the PNG's file name, or None."""
     if not shutil.which("gnuplot"):
         print("run.py: gnuplot not found, no chart", file=sys.stderr)
         return None
     peers = labels[1:]
-    for key in ("cpu", "rss_kib"):
+    reds = iter(BONBON_COLOURS * 4)
+    colour = {a: COLOURS.get(a) or next(reds) for a in peers}
+    plots = []
+    for key, title in (("cpu", "CPU time (user+sys)"),
+                       ("rss_kib", "Peak RSS")):
+        ratios = [r for per in s["ratio"][key].values() for r in per.values()
+                  if r]
+        lo = 2 ** math.floor(math.log2(min(ratios + [1]) * 0.9))
+        hi = 2 ** math.ceil(math.log2(max(ratios + [1]) * 1.1))
         with open("%s.%s.dat" % (base, key), "w") as f:
             f.write("workload " + " ".join(peers) + "\n")
             for w, per in s["ratio"][key].items():
                 f.write(w + " " + " ".join(
                     "%.4f" % per[a] if per[a] else "NaN" for a in peers)
                     + "\n")
-    n = len(peers) + 1
-    gp = """set terminal svg size 1200,900 dynamic font 'sans,11' background rgb 'white'
-set output '{base}.svg'
+        plots.append(
+            "set title '%s relative to glibc (median; lower is better)'\n"
+            "set yrange [%g:%g]\n"
+            "plot %s\n" % (title, lo, hi, ", ".join(
+                "'%s.%s.dat' using %d:xtic(1) title columnheader(%d) "
+                "lc rgb '%s'" % (base, key, i + 2, i + 2, colour[a])
+                for i, a in enumerate(peers))))
+    gp = """set terminal pngcairo size 1400,1000 font 'sans,10' background rgb 'white'
+set output '{base}.png'
 set datafile missing 'NaN'
 set style data histograms
 set style histogram clustered gap 1
-set style fill solid 0.85 border -1
+set style fill solid 0.9 border -1
 set logscale y 2
 set grid ytics
-set xtics rotate by -30 nomirror
-set key top left horizontal
+set xtics rotate by 30 right nomirror font ',10'
+set bmargin 5
+set key outside top center horizontal
 set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
 set multiplot layout 2,1
-set title 'CPU time (user+sys) relative to glibc, median; lower is better'
-plot for [i=2:{n}] '{base}.cpu.dat' using i:xtic(1) title columnheader(i)
-set title 'Peak RSS relative to glibc, median; lower is better'
-plot for [i=2:{n}] '{base}.rss_kib.dat' using i:xtic(1) title columnheader(i)
-unset multiplot
-""".format(base=base, n=n)
+{plots}unset multiplot
+""".format(base=base, plots="".join(plots))
     with open(base + ".gp", "w") as f:
         f.write(gp)
     r = subprocess.run(["gnuplot", base + ".gp"], capture_output=True,
@@ -519,20 +559,14 @@ unset multiplot
         return None
     for ext in (".cpu.dat", ".rss_kib.dat", ".gp"):
         os.remove(base + ext)
-    return os.path.basename(base) + ".svg"
+    return os.path.basename(base) + ".png"
 
 
 # ---------------------------------------------------------------- main
 
-def main():
-    args = parse_args()
-    wanted = [w for w in args.workloads.split(",") if w]
-    if args.list:
-        for w in WORKLOADS:
-            print("%-14s %s" % (w.name, w.about))
-        return 0
+def measure(args, wanted):
+    """Run everything; returns (info, results)."""
     allocs = allocators(args)
-    labels = [a for a, _ in allocs]
     work = tempfile.mkdtemp(prefix="bonbon-bench-")
     try:
         bindir = args.bin_dir or os.path.join(work, "bin")
@@ -555,26 +589,47 @@ def main():
                 subprocess.run(expand(setup, ctx), check=True)
             workloads.append(w)
         info = machine_info(allocs)
+        info.update({"command": " ".join(["bench/run.py"] + sys.argv[1:]),
+                     "runs": args.runs, "quick": args.quick,
+                     "allocators": [list(a) for a in allocs],
+                     "bonbon": [a for a, _ in allocs][-len(args.bonbon):]
+                               if args.bonbon else [],
+                     "workloads": [(w.name, w.about) for w in workloads]})
         results = run_all(args, allocs, workloads, ctx)
         info["loadavg_end"] = os.getloadavg()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     cross_check(results)
+    return info, results
+
+
+def main():
+    args = parse_args()
+    wanted = [w for w in args.workloads.split(",") if w]
+    if args.list:
+        for w in WORKLOADS:
+            print("%-14s %s" % (w.name, w.about))
+        return 0
+    if args.report:
+        with open(args.report) as f:
+            saved = json.load(f)
+        info, results = saved["info"], saved["results"]
+    else:
+        info, results = measure(args, wanted)
+    labels = [a for a, _ in info["allocators"]]
     s = summarize(results, labels)
     os.makedirs(args.out, exist_ok=True)
     base = os.path.join(args.out, args.name)
+    if not args.report:
+        with open(base + ".json", "w") as f:
+            json.dump({"info": info, "results": results}, f, indent=1)
     chart = write_chart(base, s, labels)
-    fails = write_markdown(base + ".md", args, info, s, labels, results,
-                           workloads, chart)
-    with open(base + ".json", "w") as f:
-        json.dump({"info": info, "runs": args.runs, "quick": args.quick,
-                   "allocators": dict(allocs), "results": results}, f,
-                  indent=1)
+    fails = write_markdown(base + ".md", info, s, labels, results, chart)
     with open(base + ".md") as f:
         sys.stdout.write(f.read())
-    print("\nwrote %s.md, %s.json%s" % (base, base,
-                                         ", %s.svg" % base if chart else ""),
-          file=sys.stderr)
+    print("\nwrote %s.md%s%s" % (
+        base, "" if args.report else ", %s.json" % base,
+        ", %s.png" % base if chart else ""), file=sys.stderr)
     return 1 if fails else 0
 
 
