@@ -306,11 +306,44 @@ void *bb_malloc(size_t n) {
   return malloc_slow(n);
 }
 
-void bb_free(void *p) {
-  if (!p)
-    return;
+static BB_COLD void free_slow(void *p) {
   PROCESS_OR();
   do_free(h, t, p, ANY_SIZE, 0);
+}
+
+/* The hit path: a valid in-use chunk of a cacheable size, with room in
+ * the cache and no quarantine. It makes the same checks as do_free, in
+ * the same order; anything unusual, a failed check included, goes to the
+ * slow path, which repeats the checks and reports. */
+void bb_free(void *p) {
+  struct bb_tctx *t = bb_tls_ctx;
+  if (bb_unlikely(!t || !p || (uintptr_t)p % BB_ALIGN != 0))
+    goto slow;
+  struct bb_heap *h = t->heap;
+  const struct bb_sealed *ro = h->ro;
+  struct bb_segment *s = bb_segment_of(h, (uintptr_t)p);
+  size_t c = bb_mem2chunk(p);
+  if (bb_unlikely(!s || c < s->first || c >= bb_seg_end(s)))
+    goto slow;
+  size_t x = bb_peek(c), size = bb_h_size(x), cls = bb_tc_class(size);
+  if (bb_unlikely(!bb_h_ok(&ro->keys, c, x) || bb_h_state(x) != BB_ST_INUSE ||
+                  size > BB_TCACHE_MAX_SIZE || t->count[cls] >= t->limit ||
+                  ro->quarantine))
+    goto slow;
+  if (ro->opt.canary) {
+    size_t slack = bb_h_slack(x);
+    if (slack ? !bb_canary_ok(&ro->keys, c, size - BB_WORD - slack,
+                              size - BB_WORD)
+              : !bb_h_ok(&ro->keys, c + size / 8, bb_peek(c + size / 8)))
+      goto slow; /* reported there */
+  }
+  if (size <= ro->zero_max)
+    bb_zero_words(c + 2, c + size / 8); /* c + 1 takes the link */
+  bb_tc_put(t, c, size, cls);
+  return;
+slow:
+  if (p)
+    free_slow(p);
 }
 
 void *bb_calloc(size_t nm, size_t sz) {

@@ -183,7 +183,8 @@ static int purge_bins(struct bb_arena *a) {
     return 0;
   for (size_t b = 1; b < BB_NBINS - 1; b++) {
     for (size_t c = bb_bin_first(a, b); c; c = bb_bin_next(a, b, c)) {
-      uintptr_t lo = ((uintptr_t)(c + 3) * 8u + page - 1) / page * page;
+      /* Keep the header, fd, bk and a large chunk's size-ring links. */
+      uintptr_t lo = ((uintptr_t)(c + 5) * 8u + page - 1) / page * page;
       uintptr_t hi = ((uintptr_t)(c + bb_h_size(BB_W(c)) / 8 - 1) * 8u) /
                      page * page;
       if (hi > lo && src->purge(src->ctx, (void *)lo, hi - lo) == 0)
@@ -329,17 +330,14 @@ static size_t sort_unsorted(struct bb_arena *a, size_t nb, size_t n,
 }
 
 static size_t large_best_fit(struct bb_arena *a, size_t nb, size_t n) {
-  size_t b = bb_bin_index(nb);
-  for (size_t x = bb_bin_first(a, b); x; x = bb_bin_next(a, b, x)) {
-    size_t size = bb_h_size(BB_W(x));
-    if (size >= nb) {
-      bb_bin_unlink(a, x);
-      a->binned -= size;
-      a->nbinned--;
-      return use_chunk(a, x, size, nb, n, 0);
-    }
-  }
-  return 0;
+  size_t x = bb_bin_best_fit(a, bb_bin_index(nb), nb);
+  if (!x)
+    return 0;
+  size_t size = bb_h_size(BB_W(x));
+  bb_bin_unlink(a, x);
+  a->binned -= size;
+  a->nbinned--;
+  return use_chunk(a, x, size, nb, n, 0);
 }
 
 /* The smallest chunk of the first non-empty bin above nb's. */

@@ -2,10 +2,11 @@
  * validated metadata (internal.h, "The security ladder"):
  *
  *   canary        the slack bytes between a block's requested size and the
- *                 end of its chunk hold keyed bytes, the first never zero
- *                 (a NUL-byte overflow must change it); when there is no
- *                 slack, the next chunk's header plays that role. Both are
- *                 checked at free and realloc: "heap overflow".
+ *                 end of its chunk hold a keyed word whose bytes are all odd
+ *                 (never zero: a NUL-byte overflow must change one); when
+ *                 there is no slack, the next chunk's header plays that
+ *                 role. Both are checked at free and realloc: "heap
+ *                 overflow". (internal.h: bb_canary_fill, bb_canary_ok.)
  *   zero-on-free  freed chunks up to zero_max are zeroed; when the chunk
  *                 is handed out again, every word the allocator does not
  *                 use must still be zero: "write after free". Chunks
@@ -21,41 +22,13 @@
 
 /* ------------------------------------------------------------ canary */
 
-static uint64_t canary_word(const struct bb_keys *k, size_t c) {
-  uint64_t x = ((uint64_t)c ^ k->canary) * 0x9e3779b97f4a7c15ull;
-  return x ^ (x >> 29);
-}
-
-/* Byte j of the slack of chunk c: keyed; byte 0 is never zero. */
-static unsigned char canary_byte(uint64_t w, size_t j) {
-  unsigned char b = (unsigned char)(w >> (8 * (j % 8)));
-  return j == 0 ? (unsigned char)(b | 1) : b;
-}
-
-void bb_canary_fill(const struct bb_keys *k, size_t c, unsigned char *from,
-                    size_t len) {
-  uint64_t w = canary_word(k, c);
-  for (size_t j = 0; j < len; j++)
-    from[j] = canary_byte(w, j);
-}
-
-int bb_canary_ok(const struct bb_keys *k, size_t c, const unsigned char *from,
-                 size_t len) {
-  uint64_t w = canary_word(k, c);
-  unsigned char diff = 0;
-  for (size_t j = 0; j < len; j++)
-    diff |= (unsigned char)(from[j] ^ canary_byte(w, j));
-  return diff == 0;
-}
-
 /* In-use chunk c (header hd) is being freed or reallocated: its slack, or
  * with no slack the next chunk's header, must be intact. */
 void bb_canary_check(const struct bb_keys *k, size_t c, size_t hd) {
   size_t size = bb_h_size(hd), slack = bb_h_slack(hd);
   void *mem = bb_chunk2mem(c);
   if (slack) {
-    unsigned char *end = (unsigned char *)mem + size - BB_WORD;
-    if (!bb_canary_ok(k, c, end - slack, slack))
+    if (!bb_canary_ok(k, c, size - BB_WORD - slack, size - BB_WORD))
       bb_fatal("heap overflow", mem);
     return;
   }

@@ -100,16 +100,14 @@ static const struct bb_keys *keys(const struct bb_heap *h) {
 
 static void canary_fill(struct bb_heap *h, const struct bb_mrec *r) {
   if (h->ro->opt.canary)
-    bb_canary_fill(keys(h), bb_mem2chunk((void *)r->mem),
-                   (unsigned char *)r->mem + r->req,
-                   r->base + r->len - r->mem - r->req);
+    bb_canary_fill(keys(h), bb_mem2chunk((void *)r->mem), r->req,
+                   r->base + r->len - r->mem);
 }
 
 static void canary_check(struct bb_heap *h, const struct bb_mrec *r) {
   if (h->ro->opt.canary &&
-      !bb_canary_ok(keys(h), bb_mem2chunk((void *)r->mem),
-                    (unsigned char *)r->mem + r->req,
-                    r->base + r->len - r->mem - r->req))
+      !bb_canary_ok(keys(h), bb_mem2chunk((void *)r->mem), r->req,
+                    r->base + r->len - r->mem))
     bb_fatal("heap overflow", (void *)r->mem);
 }
 

@@ -2,8 +2,9 @@
  * unsorted, a small or a large bin overwritten, then the allocation that
  * takes that chunk out. LINK=fd: the unsafe-unlink shape (it points near
  * the chunk); LINK=bk: the house-of-lore shape (it points at a fake chunk
- * on the stack). Nothing is written through the links before they are
- * checked. Expect: "corrupted bin links". */
+ * on the stack); LINK=ring (large bins): the link to the next size on the
+ * skip list, as the large-bin attack targets. Nothing is written through
+ * the links before they are checked. Expect: "corrupted bin links". */
 #include "misuse.h"
 
 int main(int argc, char **argv) {
@@ -29,8 +30,10 @@ int main(int argc, char **argv) {
   size_t *w = (size_t *)a;
   if (!strcmp(link, "fd"))
     w[0] = (size_t)(a - 24); /* unsafe unlink: fd = &p - 3 words */
-  else
+  else if (!strcmp(link, "bk"))
     w[1] = (size_t)&fake[0]; /* house of lore: bk = a fake chunk */
+  else
+    w[2] = (size_t)&fake[0]; /* the size ring's next: a fake chunk */
   if (small)
     hold(held, TC_COUNT, n); /* empty the cache: the next comes from the bin */
   expect("corrupted bin links", a);
