@@ -238,7 +238,7 @@ int bb_heap_owns(bb_heap *h, const void *addr, size_t len) {
   struct bb_segment *s = bb_segment_of(h, p);
   if (s)
     return p >= s->base + h->ro->page &&
-           p + len <= s->base + __atomic_load_n(&s->committed, __ATOMIC_RELAXED);
+           p + len <= (bb_seg_end(s) + 1) * 8u;
   return bb_mapped_contains(h, p, len);
 }
 

@@ -55,7 +55,7 @@ static int walk_segment(struct walk *w, struct bb_arena *a,
   const struct bb_keys *k = &w->h->ro->keys;
   if (bb_segment_of(w->h, s->base) != s)
     return fail(w, "INV-SEGMENT-TILING", s->first, "segment not registered");
-  m->system += s->committed - w->h->ro->page;
+  m->system += s->used - w->h->ro->page;
   int prev_free = 0;
   size_t c = s->first;
   while (c < s->end) {

@@ -100,6 +100,11 @@ void *bb_meta_alloc(struct bb_heap *h, size_t len) {
 
 /* ------------------------------------------------------------- arenas */
 
+/* Used by a thread after its context was torn down at exit: no cache,
+ * the first arena, always the locked path, never moved to a new arena
+ * (it is shared by every exiting thread). */
+static struct bb_tctx dead_ctx;
+
 static size_t arena_len(const struct bb_heap *h) {
   return bb_round_page(h, sizeof(struct bb_arena));
 }
@@ -149,7 +154,7 @@ struct bb_arena *bb_arena_lock_for(struct bb_tctx *t) {
   if (bb_trylock(&a->lock))
     return a;
   struct bb_heap *h = t->heap;
-  if (t->limit != 0 && __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE) <
+  if (t != &dead_ctx && __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE) <
                            h->ro->max_arenas) {
     bb_lock(&h->lock);
     struct bb_arena *na = arena_new(h);
@@ -250,7 +255,7 @@ static struct bb_heap *heap_create(const bb_heap_config *cfg, int process) {
   }
   h->ictx.heap = h;
   h->ictx.arena = a;
-  h->ictx.limit = BB_TCACHE_COUNT;
+  h->ictx.limit = (uint16_t)ro->opt.tcache_count;
   return h;
 }
 
@@ -269,9 +274,6 @@ static struct bb_heap *process_heap;
 static pthread_key_t ctx_key;
 __thread struct bb_tctx *bb_tls_ctx
     __attribute__((tls_model("initial-exec")));
-/* Used by a thread after its context was torn down at exit: no cache,
- * the first arena, always the locked path. */
-static struct bb_tctx dead_ctx;
 
 static void ctx_destructor(void *p);
 static void fork_prepare(void);
@@ -308,7 +310,7 @@ bb_heap *bb_process_heap(void) {
 /* heap->lock held. */
 static void ctx_bind(struct bb_heap *h, struct bb_tctx *t) {
   t->heap = h;
-  t->limit = BB_TCACHE_COUNT;
+  t->limit = (uint16_t)h->ro->opt.tcache_count;
   t->arena = arena_pick(h);
   __atomic_fetch_add(&t->arena->nthreads, 1, __ATOMIC_RELAXED);
   t->prev = NULL;

@@ -41,9 +41,10 @@ typedef pthread_mutex_t bb_lock_t;
  * =================================================================== */
 
 /* Thread cache: chunk sizes 32..1040 (requests up to 1032 bytes), one
- * class per 16 bytes, at most BB_TCACHE_COUNT chunks per class. More
- * entries make the lock-free path hit more often and hold more memory
- * per thread (up to count * 64 classes). glibc uses 7. */
+ * class per 16 bytes, by default at most BB_TCACHE_COUNT chunks per class
+ * (the runtime option tcache_count). More entries make the lock-free path
+ * hit more often and hold more memory per thread (up to count * 64
+ * classes). glibc uses 7. */
 #define BB_TCACHE_CLASSES 64u
 #define BB_TCACHE_COUNT 16u
 #define BB_TCACHE_MAX_SIZE (BB_MINSIZE + (BB_TCACHE_CLASSES - 1) * BB_ALIGN)
@@ -100,20 +101,25 @@ _Static_assert(BB_SECURITY >= 0 && BB_SECURITY <= 3, "security rung 0..3");
 #define BB_RUNG(r) ((size_t)(BB_SECURITY >= (r)))
 
 /* Runtime options (BONBON_OPTIONS, or bb_heap_config.options), declared
- * once: X(name, default, max, what it trades). The default is the rung's
- * and is also the floor: at run time a build gets stricter, never weaker. */
+ * once: X(name, default, min, max, what it trades). For a protection the
+ * minimum is the rung's default: at run time a build gets stricter, never
+ * weaker than the rung it was compiled at. */
 #define BB_OPTIONS(X)                                                       \
-  X(canary, BB_RUNG(1), 1,                                                  \
+  X(canary, BB_RUNG(1), BB_RUNG(1), 1,                                      \
     "fill and check the slack after each block: a few bytes per call")      \
-  X(zero_on_free, BB_RUNG(2), 1,                                            \
+  X(zero_on_free, BB_RUNG(2), BB_RUNG(2), 1,                                \
     "zero freed chunks, check on reuse: one memset and one scan per chunk") \
-  X(zero_max_kb, BB_RUNG(3) ? 1024 : 64, (size_t)1 << 22,                   \
+  X(zero_max_kb, BB_RUNG(3) ? 1024 : 64, BB_RUNG(3) ? 1024 : 64,            \
+    (size_t)1 << 22,                                                        \
     "largest chunk zeroed on free: larger means more time per free")        \
-  X(quarantine_kb, BB_RUNG(3) ? 256 : 0, (size_t)1 << 20,                   \
-    "freed bytes each thread holds back before reuse: memory for delay")
+  X(quarantine_kb, BB_RUNG(3) ? 256 : 0, BB_RUNG(3) ? 256 : 0,              \
+    (size_t)1 << 20,                                                        \
+    "freed bytes each thread holds back before reuse: memory for delay")    \
+  X(tcache_count, BB_TCACHE_COUNT, 0, 65535,                                \
+    "chunks per thread-cache class: more lock-free hits, more held memory")
 
 struct bb_options {
-#define BB_OPT_MEMBER(field, def, max, what) size_t field;
+#define BB_OPT_MEMBER(field, def, min, max, what) size_t field;
   BB_OPTIONS(BB_OPT_MEMBER)
 #undef BB_OPT_MEMBER
 };
@@ -150,7 +156,8 @@ struct bb_segment {
   size_t first;        /* index of the first chunk */
   size_t end;          /* index of the fence header (atomic: read unlocked) */
   size_t limit;        /* the fence may not pass this index */
-  size_t committed;    /* bytes committed from base (guard page included) */
+  size_t committed;    /* bytes mapped read-write from base (guard included) */
+  size_t used;         /* bytes from base to the fence's end: in use */
   struct bb_arena *arena;
   struct bb_segment *next;
 };
@@ -480,21 +487,29 @@ static BB_COLD BB_NORETURN void bb_tc_corrupt(size_t c) {
   bb_fatal("corrupted thread cache", bb_chunk2mem(c));
 }
 
-/* Pop the first chunk of class cls (count > 0) for a request of n bytes:
- * its header must be a valid TCACHE header of the class's size. */
-BB_INLINE size_t bb_tc_get(struct bb_tctx *t, size_t cls, size_t n) {
+/* Take the first chunk of class cls (count > 0) off the cache: its header
+ * must be a valid TCACHE header of the class's size, its link must lead
+ * into the heap. The link word is cleared; the header still says TCACHE. */
+BB_INLINE size_t bb_tc_pop(struct bb_tctx *t, size_t cls) {
   const struct bb_keys *k = &t->heap->ro->keys;
-  size_t c = t->head[cls], size = (cls + 2) * 16, x = BB_W(c);
+  size_t c = t->head[cls], x = BB_W(c);
   if (bb_unlikely(!bb_h_ok(k, c, x) || bb_h_state(x) != BB_ST_TCACHE ||
-                  bb_h_size(x) != size))
+                  bb_h_size(x) != (cls + 2) * 16))
     bb_tc_corrupt(c);
-  const struct bb_sealed *ro = t->heap->ro;
   t->head[cls] = bb_list_next(t->heap, c);
   t->count[cls]--;
   BB_W(c + 1) = 0;
+  return c;
+}
+
+/* Pop a chunk of class cls (count > 0) for a request of n bytes: checked
+ * for writes after free, in use, its canary set. */
+BB_INLINE size_t bb_tc_get(struct bb_tctx *t, size_t cls, size_t n) {
+  const struct bb_sealed *ro = t->heap->ro;
+  size_t c = bb_tc_pop(t, cls), size = (cls + 2) * 16;
   if (ro->zero_max)
-    bb_zero_check(k, c, c + 2, c + size / 8);
-  bb_set_head(k, c, BB_ST_INUSE, size, size - BB_WORD - n);
+    bb_zero_check(&ro->keys, c, c + 2, c + size / 8);
+  bb_set_head(&ro->keys, c, BB_ST_INUSE, size, size - BB_WORD - n);
   bb_canary_set(ro, c, size, n);
   return c;
 }

@@ -2,9 +2,9 @@
  * as BONBON_OPTIONS="quarantine_kb=256:zero_on_free=1".
  *
  * Every option is declared once, in BB_OPTIONS (internal.h), with its
- * default at each security rung and its range. A rung's default is also
- * its floor: options can make a build stricter at run time, never weaker
- * than the rung it was compiled at. A bad string gets one warning line on
+ * default at each security rung and its range. For a protection, the
+ * rung's default is also its floor: options can make a build stricter at
+ * run time, never weaker than the rung it was compiled at. A bad string gets one warning line on
  * stderr and the defaults stay. The process heap ignores BONBON_OPTIONS in
  * secure-execution mode (setuid and the like), as glibc ignores its
  * tunables. Parsing allocates nothing. */
@@ -16,11 +16,11 @@
 
 struct opt_decl {
   const char *name;
-  size_t def, max;
+  size_t def, min, max;
 };
 
 static const struct opt_decl decls[] = {
-#define BB_OPT_DECL(field, def, max, what) {#field, def, max},
+#define BB_OPT_DECL(field, def, min, max, what) {#field, def, min, max},
     BB_OPTIONS(BB_OPT_DECL)
 #undef BB_OPT_DECL
 };
@@ -28,7 +28,7 @@ static const struct opt_decl decls[] = {
 
 static size_t *slot(struct bb_options *o, size_t i) {
   size_t *fields[] = {
-#define BB_OPT_FIELD(field, def, max, what) &o->field,
+#define BB_OPT_FIELD(field, def, min, max, what) &o->field,
       BB_OPTIONS(BB_OPT_FIELD)
 #undef BB_OPT_FIELD
   };
@@ -69,8 +69,8 @@ static int parse_entry(struct bb_options *o, const char *e, size_t len) {
       }
       v = v * 10 + (size_t)(*d - '0');
     }
-    if (digits == 0 || v < decls[i].def || v > decls[i].max) {
-      warn("value out of range (default..max) in", e, len);
+    if (digits == 0 || v < decls[i].min || v > decls[i].max) {
+      warn("value out of range in", e, len);
       return -1;
     }
     *slot(o, i) = v;

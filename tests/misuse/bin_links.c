@@ -12,21 +12,18 @@ int main(int argc, char **argv) {
   const char *link = argc > 2 ? argv[2] : "fd";
   size_t fake[8] __attribute__((aligned(16))) = {0};
   size_t n = !strcmp(bin, "small") ? 600 : !strcmp(bin, "large") ? 20000 : 3000;
-  void *held[TC_COUNT];
-  int small = !strcmp(bin, "small");
-  if (small)
-    hold(held, TC_COUNT, n); /* a and b must come from the arena */
-  bb_malloc(16);             /* live neighbours keep a and b apart */
-  char *a = bb_malloc(n);
-  bb_malloc(16);
-  char *b = bb_malloc(n + 200);
-  bb_malloc(16);
-  if (small)
-    release_all(held, TC_COUNT); /* the cache is full: a and b are binned */
-  bb_free(a);
-  bb_free(b);
+  bb_heap_config cfg = {0};
+  cfg.options = "tcache_count=0"; /* every free goes to the bins */
+  bb_heap *h = bb_heap_create(&cfg);
+  bb_heap_malloc(h, 16); /* live neighbours keep a and b apart */
+  char *a = bb_heap_malloc(h, n);
+  bb_heap_malloc(h, 16);
+  char *b = bb_heap_malloc(h, n + 200);
+  bb_heap_malloc(h, 16);
+  bb_heap_free(h, a);
+  bb_heap_free(h, b);
   if (strcmp(bin, "unsorted") != 0)
-    bb_malloc(30000); /* sorts a and b into their bins */
+    bb_heap_malloc(h, 30000); /* sorts a and b into their bins */
   size_t *w = (size_t *)a;
   if (!strcmp(link, "fd"))
     w[0] = (size_t)(a - 24); /* unsafe unlink: fd = &p - 3 words */
@@ -34,9 +31,7 @@ int main(int argc, char **argv) {
     w[1] = (size_t)&fake[0]; /* house of lore: bk = a fake chunk */
   else
     w[2] = (size_t)&fake[0]; /* the size ring's next: a fake chunk */
-  if (small)
-    hold(held, TC_COUNT, n); /* empty the cache: the next comes from the bin */
   expect("corrupted bin links", a);
-  bb_malloc(!strcmp(bin, "unsorted") ? 5000 : n);
+  bb_heap_malloc(h, !strcmp(bin, "unsorted") ? 5000 : n);
   undetected();
 }
