@@ -270,11 +270,22 @@ BB_HIDDEN void bb_quarantine_flush(struct bb_tctx *t);
 
 /* Write-after-free check: words [from, to) of freed chunk c are zero, or
  * authentic tombstones (checked on the slow path). */
+/* Words are scanned 16 bytes at a time through a generic vector type
+ * (SSE2 on x86-64): -O2 does not vectorize these loops by itself. */
+typedef uint64_t bb_v2 __attribute__((vector_size(16), aligned(8)));
+
 BB_INLINE void bb_zero_check(const struct bb_keys *k, size_t c, size_t from,
                              size_t to) {
-  size_t acc = 0, i = from;
-  for (; i + 4 <= to; i += 4) /* unrolled: -O2 does not vectorize this */
-    acc |= BB_W(i) | BB_W(i + 1) | BB_W(i + 2) | BB_W(i + 3);
+  size_t i = from;
+  size_t acc = 0;
+#ifndef __FRAMAC__
+  bb_v2 v = {0, 0};
+  for (; i + 8 <= to; i += 8) {
+    const bb_v2 *p = (const bb_v2 *)&BB_W(i);
+    v |= p[0] | p[1] | p[2] | p[3];
+  }
+  acc = v[0] | v[1];
+#endif
   for (; i < to; i++)
     acc |= BB_W(i);
   if (bb_unlikely(acc != 0))
@@ -282,14 +293,13 @@ BB_INLINE void bb_zero_check(const struct bb_keys *k, size_t c, size_t from,
 }
 
 BB_INLINE void bb_zero_words(size_t from, size_t to) {
-  size_t i = from;
-  for (; i + 4 <= to; i += 4) {
-    BB_W(i) = 0;
-    BB_W(i + 1) = 0;
-    BB_W(i + 2) = 0;
-    BB_W(i + 3) = 0;
+#ifndef __FRAMAC__
+  if (to - from >= 16) {
+    __builtin_memset(&BB_W(from), 0, (to - from) * 8);
+    return;
   }
-  for (; i < to; i++)
+#endif
+  for (size_t i = from; i < to; i++)
     BB_W(i) = 0;
 }
 
