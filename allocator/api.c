@@ -326,7 +326,8 @@ void bb_free(void *p) {
   if (bb_unlikely(!s || c < s->first || c >= bb_seg_end(s)))
     goto slow;
   size_t x = bb_peek(c), size = bb_h_size(x), cls = bb_tc_class(size);
-  if (bb_unlikely(!bb_h_ok(&ro->keys, c, x) || bb_h_state(x) != BB_ST_INUSE ||
+  size_t nh = bb_h_check_remake(&ro->keys, c, x, BB_ST_TCACHE, size, 0);
+  if (bb_unlikely(!nh || bb_h_state(x) != BB_ST_INUSE ||
                   size > BB_TCACHE_MAX_SIZE || t->count[cls] >= t->limit ||
                   ro->quarantine))
     goto slow;
@@ -339,7 +340,10 @@ void bb_free(void *p) {
   }
   if (size <= ro->zero_max)
     bb_zero_words(c + 2, c + size / 8); /* c + 1 takes the link */
-  bb_tc_put(t, c, size, cls);
+  BB_W(c + 1) = bb_link_enc(&ro->keys, c + 1, t->head[cls]);
+  BB_W(c) = nh; /* bb_tc_put, with the header computed above */
+  t->head[cls] = c;
+  t->count[cls]++;
   return;
 slow:
   if (p)
