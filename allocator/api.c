@@ -134,9 +134,12 @@ static void *do_realloc(struct bb_heap *h, struct bb_tctx *t, void *p,
   }
   struct bb_segment *s;
   size_t hd, c = validate(h, p, &s, &hd);
-  if (bb_unlikely(n > PTRDIFF_MAX))
-    return oom();
   if (!s) {
+    /* A pointer in no segment must be a mapped chunk of ours, whatever n. */
+    if (bb_mapped_usable(h, p) == (size_t)-1)
+      bb_fatal("invalid pointer", p);
+    if (bb_unlikely(n > PTRDIFF_MAX))
+      return oom();
     void *q = bb_mapped_realloc(h, p, n);
     if (q == BB_NOT_MAPPED)
       bb_fatal("invalid pointer", p);
@@ -149,6 +152,8 @@ static void *do_realloc(struct bb_heap *h, struct bb_tctx *t, void *p,
     bb_mapped_free(h, p, ANY_SIZE);
     return q;
   }
+  if (bb_unlikely(n > PTRDIFF_MAX))
+    return oom();
   const struct bb_sealed *ro = h->ro;
   if (ro->opt.canary)
     bb_canary_check(&ro->keys, c, hd);

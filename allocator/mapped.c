@@ -116,7 +116,8 @@ static int layout(const struct bb_heap *h, size_t n, size_t align,
                   size_t *off, size_t *len) {
   size_t o = align > BB_ALIGN ? align : BB_ALIGN;
   size_t extra = align > h->ro->page ? align : 0;
-  if (n > PTRDIFF_MAX - o - extra - h->ro->page)
+  /* Every term below PTRDIFF_MAX / 4, so that the sum cannot wrap. */
+  if (o > PTRDIFF_MAX / 4 || n > PTRDIFF_MAX / 4 || h->ro->page > PTRDIFF_MAX / 4)
     return -1;
   *off = o;
   *len = bb_round_page(h, o + n + extra);

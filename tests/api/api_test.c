@@ -136,6 +136,8 @@ static void test_errno(void) {
   EXPECT_ERRNO(bb_calloc(SIZE_MAX, SIZE_MAX), ENOMEM);
   EXPECT_ERRNO(bb_pvalloc(SIZE_MAX), ENOMEM);
   EXPECT_ERRNO(bb_memalign((size_t)1 << 62, 1), ENOMEM);
+  EXPECT_ERRNO(bb_memalign((size_t)1 << 63, 1), ENOMEM); /* found by fuzzing */
+  EXPECT_ERRNO(bb_aligned_alloc((size_t)1 << 63, 100), ENOMEM);
   EXPECT_ERRNO(bb_memalign(SIZE_MAX / 2 + 2, 1), EINVAL);
   EXPECT_ERRNO(bb_aligned_alloc(24, 48), EINVAL);
   EXPECT_ERRNO(bb_aligned_alloc(0, 48), EINVAL);
@@ -156,6 +158,7 @@ static void test_errno(void) {
   CHECK(bb_posix_memalign(&q, 0, 10) == EINVAL);
   CHECK(bb_posix_memalign(&q, 4, 10) == EINVAL); /* < sizeof(void *) */
   CHECK(bb_posix_memalign(&q, (size_t)1 << 62, 10) == ENOMEM);
+  CHECK(bb_posix_memalign(&q, (size_t)1 << 63, 10) == ENOMEM);
   CHECK(errno == 1234); /* posix_memalign reports through its result */
 }
 
