@@ -1,0 +1,405 @@
+/* fuzz_internals: bonbon's pure pieces, driven directly (white box).
+ *
+ * header[0] % 3 picks the part:
+ *   0 SIZE CLASSES  each 8 bytes are a request n and an extra size:
+ *      bb_request2size is the least multiple of 16 >= max(MINSIZE,
+ *      n + extra + 8), or 0 when that overflows a header (or comes within
+ *      16 bytes of it: a conservative margin the core has); it is
+ *      monotonic; bb_bin_index is size/16 below MIN_LARGE, steps by 0 or
+ *      1 bin per 16 bytes and stays within [2, 126]; the thread-cache class
+ *      round-trips.                                       (SIZE-CLASS)
+ *   1 CODECS  keys from the input, then 16-byte records (c, fields):
+ *      header make/get round-trips and checks; changing the check bits is
+ *      always detected; changed low bits or a moved header pass at most
+ *      3 times in 64 (expected 2^-20 each); links round-trip and a link
+ *      moved to a nearby word never decodes to the same chunk; raw
+ *      pointers rarely decode.                             (CODEC)
+ *   2 REGION  split and coalesce on a private segment of a private heap:
+ *      2-byte records carve, malloc, free, shrink, grow and consolidate
+ *      (bb_top_carve, bb_arena_malloc, bb_arena_free, bb_arena_shrink,
+ *      bb_arena_grow_in_place, bb_arena_consolidate); a shadow tiling
+ *      predicts the exact result of the deterministic ones and bounds the
+ *      others (no in-use chunk moves; new in-use bytes were free), and the
+ *      heap checker runs after every record.                (REGION)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fz_common.h"
+#include "internal.h"
+
+static int ready;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  if (!ready) {
+    fz_source_init();
+    fz_install_hook();
+    ready = 1;
+  }
+  return 0;
+}
+
+static uint64_t rd64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+/* ------------------------------------------------------- size classes */
+
+static void size_classes(const uint8_t *d, size_t len) {
+  for (size_t off = 0; off + 8 <= len; off += 8) {
+    uint64_t w = rd64(d + off);
+    /* Mostly small requests, sometimes near the header limit. */
+    size_t n = w & 1 ? (size_t)(w >> 8) : (size_t)(w >> 8) % 65536;
+    if (w & 2)
+      n = BB_MAX_CHUNK - (size_t)(w >> 40);
+    size_t extra = (w >> 2 & 3) * 8;
+    size_t nb = bb_request2size(n, extra);
+    unsigned __int128 want = (unsigned __int128)n + extra + BB_WORD + 15;
+    want -= want % 16;
+    if (want < BB_MINSIZE)
+      want = BB_MINSIZE;
+    /* request2size refuses up to 16 bytes early (its bound is
+     * MAX_CHUNK - ALIGN - extra); that margin is accepted. */
+    int refuse_ok = want > BB_MAX_CHUNK - BB_ALIGN && nb == 0;
+    if (want > BB_MAX_CHUNK ? nb != 0 : nb != (size_t)want && !refuse_ok)
+      fz_finding("SIZE-CLASS", "request2size(%zu, %zu) = %zu", n, extra, nb);
+    size_t nb1 = bb_request2size(n + 1, extra);
+    if (nb && nb1 && nb1 < nb)
+      fz_finding("SIZE-CLASS", "request2size not monotonic at %zu", n);
+    size_t s = (nb ? nb : BB_MINSIZE) % ((size_t)1 << 24);
+    s = s < BB_MINSIZE ? BB_MINSIZE : s - s % 16;
+    size_t b = bb_bin_index(s), b1 = bb_bin_index(s + 16);
+    if (b < 2 || b > 126 || (s < BB_MIN_LARGE && b != s / 16) || b1 < b ||
+        b1 > b + 1)
+      fz_finding("SIZE-CLASS", "bin_index(%zu) = %zu, (%zu) = %zu", s, b,
+                 s + 16, b1);
+    if (s <= BB_TCACHE_MAX_SIZE && (bb_tc_class(s) + 2) * 16 != s)
+      fz_finding("SIZE-CLASS", "tcache class of %zu", s);
+  }
+}
+
+/* ------------------------------------------------------------- codecs */
+
+static uint64_t rng(uint64_t *x) { return fz_mix(*x += 0x9e3779b97f4a7c15ull); }
+
+static void codecs(const uint8_t *d, size_t len) {
+  if (len < 24)
+    return;
+  struct bb_keys k = {rd64(d), rd64(d + 8), rd64(d + 16), 0};
+  uint64_t r = fz_hash(d, len);
+  for (size_t off = 24; off + 16 <= len; off += 16) {
+    uint64_t a = rd64(d + off), b = rd64(d + off + 8);
+    size_t c = (size_t)(a % (BB_INDEX_LIMIT / 2)) * 2 + 1;
+    size_t state = b % 16, size = (b >> 4) % (BB_T36 / 16) * 16;
+    size_t slack = (b >> 40) % 256;
+    size_t h = bb_h_make(&k, c, state, size, slack);
+    if (bb_h_state(h) != state || bb_h_size(h) != size ||
+        bb_h_slack(h) != slack || !bb_h_ok(&k, c, h))
+      fz_finding("CODEC", "header round trip: c %zu state %zu size %zu "
+                 "slack %zu -> %#zx", c, state, size, slack, h);
+    size_t x = (b >> 48) % ((size_t)1 << 20);
+    if (x && bb_h_ok(&k, c, h ^ x << 44))
+      fz_finding("CODEC", "check bits changed by %#zx still pass", x);
+    unsigned low = 0, moved = 0, raw = 0;
+    for (int i = 0; i < 64; i++) {
+      size_t m = rng(&r) % BB_T44;
+      low += m && bb_h_ok(&k, c, h ^ m);
+      size_t dc = (rng(&r) % 4096 + 1) * 2;
+      moved += bb_h_ok(&k, c + dc, h);
+      size_t v, p = (size_t)0x550000000000ull + (rng(&r) % (1u << 30)) * 16;
+      raw += bb_link_dec_word(&k, c + 1, p, &v) == 0;
+    }
+    if (low > 3 || moved > 3 || raw > 3)
+      fz_finding("CODEC", "tampering passes too often: %u low-bit, %u moved, "
+                 "%u raw pointers of 64", low, moved, raw);
+    /* Links. */
+    size_t s = c + 1, v = (size_t)(b % BB_INDEX_LIMIT), e, got;
+    e = bb_link_enc(&k, s, v);
+    if (bb_link_dec_word(&k, s, e, &got) != 0 || got != v)
+      fz_finding("CODEC", "link round trip at %zu: %zu", s, v);
+    size_t s2 = s + 1 + (a >> 62) + (b >> 58) % 64;
+    if (bb_link_dec_word(&k, s2, e, &got) == 0 && got == v)
+      fz_finding("CODEC", "link moved from %zu to %zu still decodes", s, s2);
+  }
+}
+
+/* ------------------------------------------------------------- region */
+
+enum { R_INUSE, R_FREE, R_FAST, R_TOP };
+struct rc {
+  size_t c, size;
+  int st;
+};
+#define RMAX 4096
+static struct rc model[RMAX], real[RMAX], tmp[RMAX];
+static size_t nmodel, nreal;
+static struct bb_arena *A;
+static struct bb_segment *SEG;
+static bb_heap *RH;
+
+static void region_walk(void) {
+  size_t c = SEG->first, end = bb_seg_end(SEG);
+  nreal = 0;
+  while (c < end && nreal < RMAX) {
+    size_t h = BB_W(c), st = bb_h_state(h), size = bb_h_size(h);
+    if (!bb_h_ok(A->k, c, h) || size < BB_MINSIZE || size / 8 > end - c)
+      fz_finding("REGION", "bad header at chunk %zu", c - SEG->first);
+    int s = st == BB_ST_INUSE ? R_INUSE
+            : st == BB_ST_FAST ? R_FAST
+            : st == BB_ST_TOP  ? R_TOP
+            : BB_IS_BINNED(st) ? R_FREE
+                               : -1;
+    if (s < 0)
+      fz_finding("REGION", "state %zu at chunk %zu", st, c - SEG->first);
+    real[nreal++] = (struct rc){c, size, s};
+    c += size / 8;
+  }
+}
+
+static void region_compare(const char *what) {
+  region_walk();
+  int same = nreal == nmodel;
+  for (size_t i = 0; same && i < nreal; i++)
+    same = real[i].c == model[i].c && real[i].size == model[i].size &&
+           real[i].st == model[i].st;
+  if (!same) {
+    if (fz_trace)
+      for (size_t i = 0; i < (nreal > nmodel ? nreal : nmodel); i++)
+        fz_tracef("  %3zu real %zu+%zu/%d model %zu+%zu/%d\n", i,
+                  i < nreal ? real[i].c - SEG->first : 0,
+                  i < nreal ? real[i].size : 0, i < nreal ? real[i].st : -1,
+                  i < nmodel ? model[i].c - SEG->first : 0,
+                  i < nmodel ? model[i].size : 0,
+                  i < nmodel ? model[i].st : -1);
+    fz_finding("REGION", "after %s the chunks differ from the model", what);
+  }
+}
+
+/* Merge the maximal runs of free chunks that `mergeable` selects. */
+static void model_merge(int fast_too) {
+  size_t n = 0;
+  for (size_t i = 0; i < nmodel; i++) {
+    struct rc x = model[i];
+    int fr = x.st == R_FREE || x.st == R_TOP || (fast_too && x.st == R_FAST);
+    if (n && fr) {
+      struct rc *p = &tmp[n - 1];
+      int pf = p->st == R_FREE || p->st == R_TOP ||
+               (fast_too && p->st == R_FAST);
+      if (pf) {
+        p->size += x.size;
+        if (x.st == R_TOP)
+          p->st = R_TOP;
+        else if (p->st == R_FAST)
+          p->st = R_FREE;
+        continue;
+      }
+    }
+    if (fast_too && x.st == R_FAST)
+      x.st = R_FREE;
+    tmp[n++] = x;
+  }
+  memcpy(model, tmp, n * sizeof *model);
+  nmodel = n;
+}
+
+/* The model after freeing chunk i (not a fast-bin size): merged with a
+ * free predecessor and a free or top successor. */
+static size_t model_free(size_t i) {
+  model[i].st = R_FREE;
+  size_t lo = i, hi = i;
+  if (i > 0 && model[i - 1].st == R_FREE)
+    lo = i - 1;
+  if (i + 1 < nmodel &&
+      (model[i + 1].st == R_FREE || model[i + 1].st == R_TOP))
+    hi = i + 1;
+  struct rc m = {model[lo].c, 0, model[hi].st == R_TOP ? R_TOP : R_FREE};
+  for (size_t j = lo; j <= hi; j++)
+    m.size += model[j].size;
+  model[lo] = m;
+  memmove(&model[lo + 1], &model[hi + 1], (nmodel - hi - 1) * sizeof *model);
+  nmodel -= hi - lo;
+  return lo;
+}
+
+static void model_split(size_t i, size_t nb) {
+  memmove(&model[i + 2], &model[i + 1], (nmodel - i - 1) * sizeof *model);
+  model[i + 1] = (struct rc){model[i].c + nb / 8, model[i].size - nb, R_FREE};
+  model[i].size = nb;
+  nmodel++;
+}
+
+/* malloc and grow choose their chunk by policy: check only that no in-use
+ * chunk changed and that the new in-use bytes were free, then adopt. */
+static void region_adopt(const char *what, size_t grown) {
+  region_walk();
+  size_t j = 0;
+  for (size_t i = 0; i < nreal; i++) {
+    const struct rc *x = &real[i];
+    while (j < nmodel && model[j].c + model[j].size / 8 <= x->c)
+      j++;
+    if (x->st != R_INUSE)
+      continue;
+    /* Every model chunk this one covers. */
+    for (size_t m = j; m < nmodel && model[m].c < x->c + x->size / 8; m++) {
+      if (model[m].st != R_INUSE)
+        continue;
+      if (model[m].c == x->c && model[m].size == x->size)
+        continue;
+      if (model[m].c == grown && x->c == grown && x->size > model[m].size)
+        continue;
+      fz_finding("REGION", "%s changed the in-use chunk at %zu", what,
+                 model[m].c - SEG->first);
+    }
+  }
+  for (size_t m = 0; m < nmodel; m++) {
+    if (model[m].st != R_INUSE)
+      continue;
+    int found = 0;
+    for (size_t i = 0; i < nreal && !found; i++)
+      found = real[i].c == model[m].c && real[i].st == R_INUSE &&
+              real[i].size >= model[m].size;
+    if (!found)
+      fz_finding("REGION", "%s lost the in-use chunk at %zu", what,
+                 model[m].c - SEG->first);
+  }
+  memcpy(model, real, nreal * sizeof *model);
+  nmodel = nreal;
+}
+
+static size_t nth(int st, unsigned k) {
+  size_t n = 0;
+  for (size_t i = 0; i < nmodel; i++)
+    n += model[i].st == st;
+  if (!n)
+    return SIZE_MAX;
+  k %= n;
+  for (size_t i = 0; i < nmodel; i++)
+    if (model[i].st == st && k-- == 0)
+      return i;
+  return SIZE_MAX;
+}
+
+static void region_check(void) {
+  bb_check_report r;
+  if (bb_heap_check(RH, &r) != 0)
+    fz_finding("REGION", "heap check: %s at %p: %s", r.invariant, r.addr,
+               r.detail);
+}
+
+static void region(const uint8_t *d, size_t len) {
+  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1};
+  fz_source_begin((size_t)64 << 20, 0);
+  RH = bb_heap_create(&cfg);
+  if (!RH)
+    fz_finding("REGION", "bb_heap_create failed");
+  A = ((struct bb_heap *)RH)->arenas[0];
+  SEG = bb_segment_new(A, (size_t)64 << 10);
+  if (!SEG)
+    fz_finding("REGION", "bb_segment_new failed");
+  A->top = SEG->first;
+  A->top_seg = SEG;
+  nmodel = 1;
+  model[0] = (struct rc){SEG->first, (bb_seg_end(SEG) - SEG->first) * 8,
+                         R_TOP};
+  region_compare("setup");
+  static const char *const names[6] = {"carve", "malloc", "free",
+                                       "shrink", "grow", "consolidate"};
+  for (size_t off = 0; off + 2 <= len && nmodel < RMAX - 4; off += 2) {
+    unsigned op = d[off] % 6, k = d[off] / 6;
+    size_t nb = BB_MINSIZE + 16u * d[off + 1], i;
+    fz_opno = (long)(off / 2);
+    if (fz_trace)
+      fz_tracef("#%ld %s k %u nb %zu\n", fz_opno, names[op], k, nb);
+    switch (op) {
+    case 0: { /* carve from the top */
+      size_t t = nmodel - 1, ts = bb_top_check(A);
+      if (ts != model[t].size || model[t].st != R_TOP)
+        fz_finding("REGION", "top size %zu, model %zu", ts, model[t].size);
+      if (ts < nb + BB_MINSIZE)
+        break;
+      bb_top_carve(A, ts, nb, BB_ST_INUSE, 0);
+      model_split(t, nb);
+      model[t].st = R_INUSE;
+      model[t + 1].st = R_TOP;
+      region_compare("carve");
+      break;
+    }
+    case 1: { /* malloc by policy */
+      size_t c = bb_arena_malloc(A, nb, nb - BB_WORD, NULL, 0);
+      if (c && (c % 2 == 0 || bb_h_size(BB_W(c)) < nb))
+        fz_finding("REGION", "malloc(%zu) returned chunk %zu", nb, c);
+      region_adopt("malloc", 0);
+      break;
+    }
+    case 2: /* free an in-use chunk */
+      if ((i = nth(R_INUSE, k)) == SIZE_MAX)
+        break;
+      bb_arena_free(A, SEG, model[i].c, model[i].size);
+      if (model[i].size <= BB_FAST_MAX_SIZE) {
+        model[i].st = R_FAST;
+        region_compare("free");
+      } else if (model[i = model_free(i)].size >= BB_CONSOLIDATE_SIZE) {
+        region_adopt("free", 0); /* it consolidates and may trim */
+      } else {
+        region_compare("free");
+      }
+      break;
+    case 3: /* shrink an in-use chunk */
+      if ((i = nth(R_INUSE, k)) == SIZE_MAX || model[i].size < nb + BB_MINSIZE)
+        break;
+      bb_arena_shrink(A, SEG, model[i].c, model[i].size, nb, nb - BB_WORD);
+      model_split(i, nb);
+      model_free(i + 1);
+      region_compare("shrink");
+      break;
+    case 4: /* grow an in-use chunk in place */
+      if ((i = nth(R_INUSE, k)) == SIZE_MAX)
+        break;
+      nb += model[i].size;
+      bb_arena_grow_in_place(A, SEG, model[i].c, model[i].size, nb,
+                             nb - BB_WORD);
+      region_adopt("grow", model[i].c);
+      break;
+    default:
+      bb_arena_consolidate(A);
+      model_merge(1);
+      region_compare("consolidate");
+      break;
+    }
+    region_check();
+  }
+  fz_opno = -1;
+  bb_heap_destroy(RH);
+  if (fz_source_live())
+    fz_finding("LEAK", "bb_heap_destroy left %zu mappings", fz_source_live());
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
+  if (len < 1)
+    return 0;
+  LLVMFuzzerInitialize(NULL, NULL);
+  sigjmp_buf jb;
+  fz_opno = -1;
+  if (sigsetjmp(jb, 0))
+    fz_finding("ALLOCATOR-FATAL", "bonbon detected \"%s\" at %p",
+               fz_fatal.check, fz_fatal.addr);
+  fz_fatal.jmp = &jb;
+  switch (d[0] % 3) {
+  case 0:
+    size_classes(d + 1, len - 1);
+    break;
+  case 1:
+    codecs(d + 1, len - 1);
+    break;
+  default:
+    region(d + 1, len - 1);
+    break;
+  }
+  fz_fatal.jmp = NULL;
+  return 0;
+}
