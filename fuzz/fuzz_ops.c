@@ -6,6 +6,7 @@
  *             bit 2     fault injection: the memory source refuses its
  *                       (header[1] + 1)-th request
  *             bit 3     small memory budget (4 MiB instead of 48 MiB)
+ *             bit 4     large budget (192 MiB: several heap segments)
  *   record    b0 & 31   operation (table below); b0 >> 5 its modifier
  *             b1 & 63   slot; b1 >> 6 two more selector bits
  *             b2 b3     16-bit size code (fz_size)
@@ -50,7 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
   LLVMFuzzerInitialize(NULL, NULL);
   static const unsigned every[4] = {1, 8, 64, 0};
   unsigned k = every[d[0] & 3];
-  size_t budget = d[0] & 8 ? (size_t)4 << 20 : (size_t)48 << 20;
+  size_t budget = d[0] & 8    ? (size_t)4 << 20
+                  : d[0] & 16 ? (size_t)192 << 20
+                              : (size_t)48 << 20;
   unsigned long fail_at = d[0] & 4 ? (unsigned long)d[1] + 1 : 0;
   sigjmp_buf jb;
   fz_opno = -1;

@@ -3,12 +3,17 @@
 #   fuzz_regressions_T   the replay driver on corpus/regressions/T
 #   fuzz_asan_replay_T   the ASan+UBSan libFuzzer binary on both (-runs=0)
 #   fuzz_smoke_T         a BONBON_FUZZ_SMOKE_SECONDS campaign from corpus/T
+#   fuzz_attack_seeds_detected  every how2heap-style seed is detected
 function(bonbon_fuzz_tests bindir have_lf)
   set(corpus ${BONBON_ROOT}/corpus)
   set(env)
   if(BONBON_FUZZ_AVOID_KNOWN)
     set(env FZ_AVOID_KNOWN=1)
   endif()
+  # The attack seeds double as expected-detection tests.
+  add_test(NAME fuzz_attack_seeds_detected
+           COMMAND sh ${BONBON_ROOT}/fuzz/check_attack_seeds.sh
+                   ${bindir}/fuzz_attack_replay ${BONBON_ROOT})
   foreach(t fuzz_ops fuzz_attack fuzz_internals)
     add_test(NAME fuzz_replay_${t}
              COMMAND ${bindir}/${t}_replay ${corpus}/${t})
