@@ -28,7 +28,7 @@ static const enum fz_op optab[32] = {
     FZ_BURST,        FZ_FREE_RANGE, FZ_TRIM,           FZ_REALLOC_EDGE,
     FZ_PROC,         FZ_STATS,      FZ_IS_EMPTY,       FZ_FREE_SIZED,
     FZ_MOVE,         FZ_MALLOC,     FZ_FREE,           FZ_REALLOC,
-    FZ_BURST,        FZ_FREE_RANGE, FZ_CALLOC,         FZ_NOP,
+    FZ_BURST,        FZ_FREE_RANGE, FZ_CALLOC,         FZ_PROCESS,
 };
 
 static int ready;

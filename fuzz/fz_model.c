@@ -10,7 +10,11 @@
  * NULL, a misaligned pointer, a short usable size, ...). Each shim must
  * make its check fire; fuzz/mutation_check.sh runs them all. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +33,7 @@ const char *const fz_op_names[FZ_NOPS] = {
     "posix_memalign", "aligned_alloc", "usable", "verify", "refill",
     "check",   "burst",         "free_range", "trim",  "realloc_edge",
     "proc",    "stats",         "is_empty", "free_sized", "move",
-    "nop"};
+    "process", "nop"};
 
 #define S fz_m.s
 #define H fz_m.h
@@ -630,6 +634,163 @@ static void op_proc(unsigned i, unsigned mod, unsigned xs, size_t n) {
   }
 }
 
+/* ------------------------------------------------- the process heap */
+
+/* One block of the process heap, checked, filled, verified and freed. */
+static void *pcheck(void *p, size_t n, size_t align, int zero,
+                    const char *what) {
+  size_t a = align > BB_ALIGN ? align : BB_ALIGN;
+  if (!p) {
+    if (n < ((size_t)64 << 20))
+      fz_finding("NULL-RESULT", "%s(%zu) failed on the process heap", what,
+                 n);
+    return NULL;
+  }
+  size_t u = bb_malloc_usable_size(p);
+  if ((uintptr_t)p % a)
+    fz_finding("ALIGNMENT", "%s(%zu) = %p on the process heap", what, n, p);
+  if (u < n)
+    fz_finding("USABLE-SIZE", "%s(%zu) = %p usable %zu", what, n, p, u);
+  if (!bb_heap_owns(bb_process_heap(), p, u ? u : 1))
+    fz_finding("OUTSIDE-HEAP", "%s(%zu) = %p outside the process heap",
+               what, n, p);
+  uint8_t *b = p;
+  size_t h = n < FZ_WIN ? n : FZ_WIN;
+  for (size_t i = 0; i < h; i++) {
+    if (zero && b[i])
+      fz_finding("CALLOC-ZERO", "%s(%zu): byte %zu", what, n, i);
+    b[i] = fz_pat(7, i);
+  }
+  for (size_t i = n - (n - h < FZ_WIN ? n - h : FZ_WIN); i < n; i++) {
+    if (zero && b[i])
+      fz_finding("CALLOC-ZERO", "%s(%zu): byte %zu", what, n, i);
+    b[i] = fz_pat(7, i);
+  }
+  return p;
+}
+
+static void pverify(const void *p, size_t n, const char *what) {
+  const uint8_t *b = p;
+  size_t h = n < FZ_WIN ? n : FZ_WIN;
+  for (size_t i = 0; i < h; i++)
+    if (b[i] != fz_pat(7, i))
+      fz_finding(what[0] == 'r' ? "REALLOC-KEEP" : "CONTENT",
+                 "process heap %s: byte %zu of %p", what, i, p);
+}
+
+static void *thread_body(void *arg) {
+  size_t n = *(size_t *)arg;
+  void *v[20];
+  for (int i = 0; i < 20; i++)
+    v[i] = pcheck(bb_malloc(n), n, 0, 0, "thread malloc");
+  for (int i = 0; i < 20; i += 2)
+    bb_free(v[i]); /* left in the thread's cache: flushed at exit */
+  for (int i = 1; i < 20; i += 2)
+    bb_free(v[i]);
+  return NULL;
+}
+
+static void op_process(unsigned mod, unsigned xs, size_t n) {
+  static struct bb_tctx *real;
+  struct bb_tctx *saved = bb_tls_ctx;
+  bb_tls_ctx = real; /* the calling thread's own context */
+  void *p, *q;
+  switch (mod) {
+  case 0:
+    p = pcheck(bb_malloc(n), n, 0, 0, "malloc");
+    if (p) {
+      size_t m = n < ((size_t)1 << 26) ? n * 2 + 1 : n / 2;
+      q = pcheck(bb_realloc(p, m), m, 0, 0, "realloc");
+      if (q) {
+        pverify(q, m < n ? m : n, "realloc");
+        bb_free(q);
+      } else {
+        bb_free(p);
+      }
+    }
+    break;
+  case 1:
+    p = pcheck(bb_calloc(3, n), 3 * n, 0, 1, "calloc");
+    bb_free_sized(p, 3 * n);
+    break;
+  case 2:
+    p = pcheck(bb_memalign(aligns[8 + xs * 4], n), n, aligns[8 + xs * 4], 0,
+               "memalign");
+    if (p)
+      pverify(p, n, "memalign");
+    bb_free(p);
+    break;
+  case 3:
+    p = NULL;
+    if (bb_posix_memalign(&p, 64, n) == 0)
+      pcheck(p, n, 64, 0, "posix_memalign");
+    bb_free(p);
+    p = pcheck(xs & 1 ? bb_valloc(n) : bb_pvalloc(n), n, FZ_PAGE, 0,
+               "valloc");
+    bb_free(p);
+    p = pcheck(bb_aligned_alloc(256, n), n, 256, 0, "aligned_alloc");
+    bb_free_aligned_sized(p, 256, n);
+    break;
+  case 4: { /* trim and statistics */
+    void *keep = pcheck(bb_malloc(n), n, 0, 0, "malloc");
+    bb_malloc_trim(xs * 4096);
+    struct bb_mallinfo2 m = bb_mallinfo2();
+    if (m.uordblks > m.arena || m.fordblks > m.arena)
+      fz_finding("STATS", "process mallinfo2: arena %zu uord %zu ford %zu",
+                 m.arena, m.uordblks, m.fordblks);
+    int fd = dup(2), nul = open("/dev/null", O_WRONLY);
+    if (fd >= 0 && nul >= 0) { /* malloc_stats prints to stderr */
+      dup2(nul, 2);
+      bb_malloc_stats();
+      dup2(fd, 2);
+    }
+    if (fd >= 0)
+      close(fd);
+    if (nul >= 0)
+      close(nul);
+    if (keep)
+      pverify(keep, n, "trim");
+    bb_free(keep);
+    break;
+  }
+  case 5: { /* a burst through the cache and the bins */
+    void *v[24];
+    for (int i = 0; i < 24; i++)
+      v[i] = pcheck(bb_malloc(n + (size_t)i * 16), n + (size_t)i * 16, 0, 0,
+                    "malloc");
+    for (int i = 0; i < 24; i++)
+      bb_free(v[i]);
+    break;
+  }
+  case 6: { /* a thread: its context, its cache, its exit */
+    pthread_t th;
+    size_t m = n % 2048;
+    if (pthread_create(&th, NULL, thread_body, &m) == 0)
+      pthread_join(th, NULL);
+    break;
+  }
+  default: { /* fork: the handlers keep the child's heap usable */
+    if (xs != 3)
+      break; /* forks are slow: only with this selector */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+      void *c = bb_malloc(n % 4096 + 1);
+      bb_free(c);
+      c = bb_malloc(100);
+      _exit(c && bb_heap_check(bb_process_heap(), NULL) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    if (pid > 0 && (waitpid(pid, &status, 0) != pid || status != 0))
+      fz_finding("PROCESS", "the forked child's heap failed (status %#x)",
+                 status);
+    break;
+  }
+  }
+  real = bb_tls_ctx;
+  bb_tls_ctx = saved;
+}
+
 void fz_model_op(enum fz_op op, unsigned mod, unsigned xs, unsigned slot,
                  unsigned code) {
   unsigned i = slot % FZ_SLOTS;
@@ -719,6 +880,8 @@ void fz_model_op(enum fz_op op, unsigned mod, unsigned xs, unsigned slot,
       after_call();
     }
     return;
+  case FZ_PROCESS:
+    return op_process(mod, xs, n);
   case FZ_MOVE: {
     unsigned j = (i + 1 + code) % FZ_SLOTS;
     struct fz_slot t = S[i];

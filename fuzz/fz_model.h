@@ -26,6 +26,13 @@
  *   NOT-EMPTY      bb_heap_is_empty is true exactly when nothing is live
  *   LEAK           bb_heap_destroy gave back every reservation and mapping
  *
+ * FZ_PROCESS is the one operation that leaves the input's heap: it runs
+ * the process-wide heap (operating-system memory, random secrets), its
+ * thread contexts and its fork handlers, with the same checks, and frees
+ * everything before it returns. Its results do not depend on addresses,
+ * so inputs still replay identically, but coverage of an input that uses
+ * it may vary slightly between runs.
+ *
  * In attack mode (fuzz_attack) bytes the attacker wrote are tainted and
  * not compared, and the harness zone holds the attacker's buffer and a
  * container of the live pointers, each with a shadow copy.
@@ -79,7 +86,7 @@ enum fz_op {
   FZ_MALLOC, FZ_CALLOC, FZ_REALLOC, FZ_FREE, FZ_MEMALIGN, FZ_POSIX_MEMALIGN,
   FZ_ALIGNED_ALLOC, FZ_USABLE, FZ_VERIFY, FZ_REFILL, FZ_CHECK, FZ_BURST,
   FZ_FREE_RANGE, FZ_TRIM, FZ_REALLOC_EDGE, FZ_PROC, FZ_STATS, FZ_IS_EMPTY,
-  FZ_FREE_SIZED, FZ_MOVE, FZ_NOP, FZ_NOPS
+  FZ_FREE_SIZED, FZ_MOVE, FZ_PROCESS, FZ_NOP, FZ_NOPS
 };
 extern const char *const fz_op_names[FZ_NOPS];
 void fz_model_op(enum fz_op op, unsigned mod, unsigned xs, unsigned slot,

@@ -11,7 +11,7 @@ fuzz_ops (4-byte records, see fuzz/fuzz_ops.c):
   OP is a name of fz_op_names (malloc, calloc, realloc, free, memalign,
   posix_memalign, aligned_alloc, usable, verify, refill, check, burst,
   free_range, trim, realloc_edge, proc, stats, is_empty, free_sized, move,
-  nop). SIZE is an exact size (< 16384), bin:I[+-D] (the I-th bin
+  process). SIZE is an exact size (< 16384), bin:I[+-D] (the I-th bin
   boundary), page:N[+-8|16] (N pages), sp:I[+-D] (the I-th special size of
   fz_common.c) or code:0xNNNN. align=A picks the alignment A from the
   table in fz_model.c, count=C the calloc count C.
@@ -35,13 +35,13 @@ import sys
 OPS = ["malloc", "calloc", "realloc", "free", "memalign", "posix_memalign",
        "aligned_alloc", "usable", "verify", "refill", "check", "burst",
        "free_range", "trim", "realloc_edge", "proc", "stats", "is_empty",
-       "free_sized", "move", "nop"]
+       "free_sized", "move", "process", "nop"]
 # fuzz_ops.c optab: record byte & 31 -> op
 OPTAB = ["malloc", "malloc", "malloc", "calloc", "realloc", "realloc", "free",
          "free", "free", "memalign", "posix_memalign", "aligned_alloc",
          "usable", "verify", "refill", "check", "burst", "free_range", "trim",
          "realloc_edge", "proc", "stats", "is_empty", "free_sized", "move",
-         "malloc", "free", "realloc", "burst", "free_range", "calloc", "nop"]
+         "malloc", "free", "realloc", "burst", "free_range", "calloc", "process"]
 # fuzz_attack.c apitab and atab
 APITAB = ["malloc", "malloc", "calloc", "realloc", "free", "free", "memalign",
           "usable", "check", "burst", "free_range", "trim", "is_empty",
@@ -259,6 +259,8 @@ def gen_dicts(dst):
              "sp:22", "sp:24"]
     lines = []
     for op in OPS:
+        if op not in OPTAB:
+            continue
         for s in sizes:
             rec = assemble("%s 0 %s" % (op, s), False)[4:]
             lines.append('ops_%s_%s="%s"' % (op, s.replace(":", ""), esc(rec)))
