@@ -781,7 +781,11 @@ static void op_process(unsigned mod, unsigned xs, size_t n) {
       _exit(c && bb_heap_check(bb_process_heap(), NULL) == 0 ? 0 : 1);
     }
     int status = 0;
-    if (pid > 0 && (waitpid(pid, &status, 0) != pid || status != 0))
+    pid_t w = -1;
+    if (pid > 0) /* libFuzzer's timer interrupts the wait */
+      while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    if (pid > 0 && (w != pid || status != 0))
       fz_finding("PROCESS", "the forked child's heap failed (status %#x)",
                  status);
     break;

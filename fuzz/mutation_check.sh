@@ -83,7 +83,8 @@ for want in NULL-RESULT ERRNO ALIGNMENT USABLE-SIZE OVERLAP OUTSIDE-HEAP \
             CONTENT REALLOC-KEEP CALLOC-ZERO HEAP-CHECK NOT-EMPTY STATS LEAK \
             NULL-RESULT; do
   s=$((s + 1))
-  got=$(FZ_SHIM=$s "$d/fuzz_ops_replay" "$root/corpus/fuzz_ops" 2>&1 |
+  got=$(sh -c 'FZ_SHIM=$0 "$1" "$2" 2>&1' "$s" "$d/fuzz_ops_replay" \
+          "$root/corpus/fuzz_ops" 2>/dev/null |
         grep -o 'FINDING [A-Z-]*' | head -1 | cut -d' ' -f2) || true
   printf '%-5s %-14s %s\n' "$s" "$want" "${got:-nothing}"
   [ "$got" = "$want" ] || fail=1
