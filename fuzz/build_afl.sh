@@ -15,6 +15,7 @@ trap 'rm -rf "$work"' EXIT
 afl-clang-fast -O2 -c "$root/fuzz/afl_main.c" -o "$work/afl_main.o"
 cd "$root"
 export AFL_QUIET=1
+export AFL_LLVM_DENYLIST="$root/fuzz/afl_denylist.txt"
 CC=afl-clang-fast CXX=afl-clang-fast++ CFLAGS="-O2 -g" \
   LIB_FUZZING_ENGINE="$work/afl_main.o" OUT="$out/afl" WORK="$work" \
   .clusterfuzzlite/build.sh

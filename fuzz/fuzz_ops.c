@@ -40,6 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     fz_source_init();
     fz_install_hook();
     fz_model_init();
+    fz_process_warm_up();
     ready = 1;
   }
   return 0;

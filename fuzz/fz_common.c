@@ -45,7 +45,10 @@ static void hook(const char *check, const void *addr) {
   fz_finding("ALLOCATOR-FATAL", "%s at %p outside any run", check, addr);
 }
 
+static void init_bounds(void);
+
 void fz_install_hook(void) {
+  init_bounds(); /* here, not on first use: the same branches every run */
   const char *t = getenv("FZ_TRACE");
   fz_trace = t && *t && *t != '0';
   bb_set_fatal_hook(hook);

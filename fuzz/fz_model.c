@@ -39,7 +39,7 @@ const char *const fz_op_names[FZ_NOPS] = {
 #define H fz_m.h
 
 static const size_t calloc_counts[8] = {
-    1, 2, 3, 7, 16, 255, (size_t)1 << 32, SIZE_MAX / 2 + 1};
+    1, 2, 3, 7, 16, 33, (size_t)1 << 32, SIZE_MAX / 2 + 1};
 
 static const size_t aligns[32] = {
     0,     1,       2,       4,       8,       16,      24,      32,
@@ -360,8 +360,21 @@ static void op_malloc(unsigned i, size_t n) {
   new_block(i, q, n, 0, 0, 0, "malloc");
 }
 
+/* calloc zeroes all it returns: a 48 MiB calloc costs as much as a
+ * thousand inputs. Totals between 256 KiB and 64 MiB (granted, then
+ * zeroed) shrink to about 256 KiB, still above the mapping threshold;
+ * larger ones stay (refused by the budget, or overflowing). */
+static size_t calloc_size(size_t nm, size_t n) {
+  size_t t, cap = (size_t)256 << 10;
+  if (!__builtin_mul_overflow(nm, n, &t) && t > cap &&
+      t <= ((size_t)64 << 20))
+    n = cap / nm + (n & 15);
+  return n;
+}
+
 static void op_calloc(unsigned i, size_t nm, size_t n) {
   fz_free_slot(i);
+  n = calloc_size(nm, n);
   size_t total;
   int ovf = __builtin_mul_overflow(nm, n, &total);
   begin_call();
@@ -549,6 +562,7 @@ static void op_proc(unsigned i, unsigned mod, unsigned xs, size_t n) {
     return new_block(i, q, n, 0, 0, 0, "bb_malloc");
   case 1: {
     fz_free_slot(i);
+    n = calloc_size(nm, n);
     int ovf = __builtin_mul_overflow(nm, n, &total);
     begin_call();
     q = bb_calloc(nm, n);
@@ -636,6 +650,13 @@ static void op_proc(unsigned i, unsigned mod, unsigned xs, size_t n) {
 
 /* ------------------------------------------------- the process heap */
 
+static void fz_check_process(void) {
+  bb_check_report r;
+  if (bb_heap_check(bb_process_heap(), &r) != 0)
+    fz_finding("HEAP-CHECK", "process heap: %s at %p: %s", r.invariant,
+               r.addr, r.detail);
+}
+
 /* One block of the process heap, checked, filled, verified and freed. */
 static void *pcheck(void *p, size_t n, size_t align, int zero,
                     const char *what) {
@@ -690,9 +711,43 @@ static void *thread_body(void *arg) {
   return NULL;
 }
 
+/* Put the process heap back into one canonical state: nothing cached,
+ * every free chunk merged into the top, free segments released, the
+ * thresholds and the bin hints at their defaults. Every operation leaves
+ * it so, and it starts so (warmed up once at start-up, thread context
+ * included), so that an input takes the same paths on every run (AFL++
+ * stability). It is also an oracle: the process heap must be empty. */
+static void process_settle(void) {
+  struct bb_heap *ph = (struct bb_heap *)bb_process_heap();
+  if (!bb_heap_is_empty(ph))
+    fz_finding("NOT-EMPTY", "the process heap is not empty after an "
+               "operation freed everything");
+  bb_malloc_trim(0);
+  ph->mmap_threshold = BB_MMAP_THRESHOLD;
+  ph->trim_threshold = BB_TRIM_THRESHOLD;
+  for (unsigned i = 0; i < ph->narenas; i++) {
+    struct bb_arena *a = ph->arenas[i];
+    a->last_remainder = 0;
+    memset(a->binmap, 0, sizeof a->binmap);
+  }
+  fz_check_process();
+}
+
+static struct bb_tctx *real_ctx; /* this thread's process-heap context */
+static int warming;
+
+static void op_process(unsigned mod, unsigned xs, size_t n);
+
+void fz_process_warm_up(void) {
+  warming = 1;
+  for (unsigned mod = 0; mod < 8; mod++)
+    op_process(mod, 3, 100);
+  warming = 0;
+}
+
 static void op_process(unsigned mod, unsigned xs, size_t n) {
-  static struct bb_tctx *real;
   struct bb_tctx *saved = bb_tls_ctx;
+  struct bb_tctx *real = real_ctx;
   bb_tls_ctx = real; /* the calling thread's own context */
   void *p, *q;
   switch (mod) {
@@ -709,13 +764,22 @@ static void op_process(unsigned mod, unsigned xs, size_t n) {
       }
     }
     break;
-  case 1:
-    p = pcheck(bb_calloc(3, n), 3 * n, 0, 1, "calloc");
-    bb_free_sized(p, 3 * n);
+  case 1: {
+    size_t t;
+    n = calloc_size(3, n);
+    p = bb_calloc(3, n);
+    if (__builtin_mul_overflow(n, (size_t)3, &t)) {
+      if (p)
+        fz_finding("NULL-RESULT", "calloc(3, %zu) succeeded", n);
+      break;
+    }
+    p = pcheck(p, t, 0, 1, "calloc");
+    bb_free_sized(p, t);
     break;
+  }
   case 2:
-    p = pcheck(bb_memalign(aligns[8 + xs * 4], n), n, aligns[8 + xs * 4], 0,
-               "memalign");
+    p = pcheck(bb_memalign(aligns[8 + xs * 4], n), n,
+               align_eff(aligns[8 + xs * 4]), 0, "memalign");
     if (p)
       pverify(p, n, "memalign");
     bb_free(p);
@@ -770,8 +834,11 @@ static void op_process(unsigned mod, unsigned xs, size_t n) {
     break;
   }
   default: { /* fork: the handlers keep the child's heap usable */
-    if (xs != 3)
-      break; /* forks are slow: only with this selector */
+    if (!warming) { /* forks copy the fuzzer's page tables: start-up only */
+      p = pcheck(bb_malloc(n), n, 0, 0, "malloc");
+      bb_free(p);
+      break;
+    }
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -791,7 +858,8 @@ static void op_process(unsigned mod, unsigned xs, size_t n) {
     break;
   }
   }
-  real = bb_tls_ctx;
+  real_ctx = bb_tls_ctx;
+  process_settle();
   bb_tls_ctx = saved;
 }
 

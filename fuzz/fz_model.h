@@ -92,6 +92,11 @@ extern const char *const fz_op_names[FZ_NOPS];
 void fz_model_op(enum fz_op op, unsigned mod, unsigned xs, unsigned slot,
                  unsigned code);
 
+/* Create the process heap and this thread's context on it, run a thread
+ * and fork once (the child checks its heap), before fuzzing starts (see
+ * FZ_PROCESS; forking per input would copy the fuzzer's page tables). */
+void fz_process_warm_up(void);
+
 /* Checks callable from the targets. */
 void fz_check_slot(unsigned i, const char *when);
 void fz_check_all(const char *when);

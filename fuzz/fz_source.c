@@ -3,9 +3,9 @@
  * One PROT_NONE, MAP_NORESERVE zone at a fixed address holds everything
  * the heap gets. Its pages stay resident between inputs, because faulting
  * fresh pages in for every input costs more than the allocator itself:
- * unmap zeroes the resident pages of a mapping (mincore, memset), so the
- * map zone's free memory is always zero; each segment slot remembers how
- * far it may be dirty, and commit zeroes that part. Reservations are 64 MiB slots
+ * unmap zeroes a mapping (so the map zone's free memory is always zero),
+ * commit zeroes what it commits, in both cases only the resident pages.
+ * Reservations are 64 MiB slots
  * taken lowest first; mappings are first-fit in the map zone with a gap
  * page after each. The map zone stays read-write (changing protections
  * there cost more than the rest of an input); segments keep PROT_NONE
@@ -42,7 +42,6 @@ static struct {
   struct {
     size_t nslots;    /* 0: free; else the reservation's length in slots */
     size_t committed; /* bytes, for the budget */
-    size_t dirty;     /* bytes from the slot's start that may be nonzero */
   } seg[FZ_SEG_SLOTS];
   struct ext maps[MAX_MAPS]; /* live mappings (guard page not included) */
   size_t nmaps;
@@ -62,13 +61,17 @@ static void drop(uintptr_t a, size_t len) {
     madvise((void *)a, len, MADV_DONTNEED);
 }
 
-/* Zero memory the harness may read: memset the resident pages only (the
- * others read as zero already), so that they stay resident for the next
- * input instead of faulting in again. */
-static void zero(uintptr_t a, size_t len) {
+/* Zero memory: below 4 MiB, memset its resident pages only (the others
+ * read as zero already), so that they stay resident for the next input
+ * instead of faulting in again; above, give the pages back. Which pages are resident depends on earlier inputs,
+ * so this function is not instrumented for coverage (here and, for
+ * AFL++, by fuzz/afl_denylist.txt): an input must take the same branches
+ * on every run (AFL++ stability). */
+__attribute__((noinline, no_sanitize("coverage"))) static void
+zero(uintptr_t a, size_t len) {
   static unsigned char vec[FZ_SEG_SLOT / FZ_PAGE];
-  if (len >= ((size_t)1 << 20))
-    return drop(a, len); /* large: give the memory back */
+  if (len >= ((size_t)4 << 20))
+    return drop(a, len); /* large: cheaper to give the pages back */
   while (len) {
     size_t n = len < FZ_SEG_SLOT ? len : FZ_SEG_SLOT;
     if (mincore((void *)a, n, vec) != 0) {
@@ -83,7 +86,7 @@ static void zero(uintptr_t a, size_t len) {
   }
 }
 
-#define DIRTY_MAX ((size_t)8 << 20)
+
 
 static void prot(uintptr_t a, size_t len, int p) {
   if (len && mprotect((void *)a, len, p) != 0)
@@ -165,11 +168,7 @@ static int src_commit(void *ctx, void *addr, size_t len) {
   if (!grant(len))
     return -1;
   prot((uintptr_t)addr, len, PROT_READ | PROT_WRITE);
-  size_t off = (uintptr_t)addr - (seg_base() + (size_t)i * FZ_SEG_SLOT);
-  if (off < S.seg[i].dirty)
-    zero((uintptr_t)addr, (S.seg[i].dirty < off + len ? S.seg[i].dirty : off + len) - off);
-  if (off + len > S.seg[i].dirty)
-    S.seg[i].dirty = off + len;
+  zero((uintptr_t)addr, len); /* it may hold an earlier input's data */
   S.seg[i].committed += len;
   S.used += len;
   return 0;
@@ -181,7 +180,7 @@ static int src_decommit(void *ctx, void *addr, size_t len) {
   if (i < 0 || len > S.seg[i].committed)
     fz_finding("SOURCE-CONTRACT", "decommit(%p, %zu) outside a commit", addr,
                len);
-  prot((uintptr_t)addr, len, PROT_NONE); /* stays dirty */
+  prot((uintptr_t)addr, len, PROT_NONE); /* commit zeroes it again */
   S.seg[i].committed -= len;
   S.used -= len;
   return 0;
@@ -191,10 +190,6 @@ static void seg_free(size_t i) {
   uintptr_t a = seg_base() + i * FZ_SEG_SLOT;
   size_t n = S.seg[i].nslots, len = n * FZ_SEG_SLOT;
   prot(a, len, PROT_NONE);
-  if (S.seg[i].dirty > DIRTY_MAX || n > 1) {
-    drop(a, n > 1 ? len : S.seg[i].dirty);
-    S.seg[i].dirty = 0;
-  }
   S.used -= S.seg[i].committed;
   for (size_t j = 0; j < n; j++)
     S.seg[i + j].nslots = 0;
