@@ -109,9 +109,11 @@ static int in_window(const struct fz_slot *s, size_t i, unsigned *w,
 static void fill(struct fz_slot *s) {
   size_t h = head_len(s), t = tail_start(s);
   for (size_t i = 0; i < h; i++)
-    s->p[i] = fz_pat(s->seed, i);
+    s->want[0][i] = fz_pat(s->seed, i);
   for (size_t i = t; i < s->ext; i++)
-    s->p[i] = fz_pat(s->seed, i);
+    s->want[1][i - t] = fz_pat(s->seed, i);
+  memcpy(s->p, s->want[0], h);
+  memcpy(s->p + t, s->want[1], s->ext - t);
   s->taint[0] = s->taint[1] = 0;
 }
 
@@ -120,15 +122,19 @@ static int tainted(const struct fz_slot *s, size_t i) {
   return in_window(s, i, &w, &b) && (s->taint[w] >> b & 1);
 }
 
-/* The first byte of the windows (below `limit`) that differs, or -1. */
+/* The first byte of the windows (below `limit`) that differs, or -1.
+ * memcmp first: the byte loop only runs when something differs. */
 static long first_bad(const struct fz_slot *s, const uint8_t *p,
                       size_t limit) {
   size_t h = head_len(s), t = tail_start(s);
+  if (limit >= s->ext && !memcmp(p, s->want[0], h) &&
+      !memcmp(p + t, s->want[1], s->ext - t))
+    return -1;
   for (size_t i = 0; i < h && i < limit; i++)
-    if (p[i] != fz_pat(s->seed, i) && !tainted(s, i))
+    if (p[i] != s->want[0][i] && !tainted(s, i))
       return (long)i;
   for (size_t i = t; i < s->ext && i < limit; i++)
-    if (p[i] != fz_pat(s->seed, i) && !tainted(s, i))
+    if (p[i] != s->want[1][i - t] && !tainted(s, i))
       return (long)i;
   return -1;
 }

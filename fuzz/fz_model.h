@@ -57,6 +57,7 @@ struct fz_slot {
   size_t align;
   uint32_t seed;
   uint64_t taint[2];  /* attack mode: head and tail window bytes written */
+  uint8_t want[2][FZ_WIN]; /* the head and tail windows' pattern */
   uint8_t *dead;      /* the last pointer freed from this slot */
 };
 

@@ -188,8 +188,9 @@ static int src_decommit(void *ctx, void *addr, size_t len) {
 
 static void seg_free(size_t i) {
   uintptr_t a = seg_base() + i * FZ_SEG_SLOT;
-  size_t n = S.seg[i].nslots, len = n * FZ_SEG_SLOT;
+  size_t n = S.seg[i].nslots, len = n * FZ_SEG_SLOT, keep = (size_t)1 << 20;
   prot(a, len, PROT_NONE);
+  drop(a + keep, len - keep); /* bounds the fuzzer's RSS */
   S.used -= S.seg[i].committed;
   for (size_t j = 0; j < n; j++)
     S.seg[i + j].nslots = 0;
