@@ -8,7 +8,7 @@
  *      monotonic; bb_bin_index is size/16 below MIN_LARGE, steps by 0 or
  *      1 bin per 16 bytes and stays within [2, 126]; the thread-cache class
  *      round-trips.                                       (SIZE-CLASS)
- *   1 CODECS  keys from the input, then 16-byte records (c, fields):
+ *   1 CODECS  keys from a hash of the input, then 16-byte records:
  *      header make/get round-trips and checks; changing the check bits is
  *      always detected; changed low bits or a moved header pass at most
  *      3 times in 64 (expected 2^-20 each); links round-trip and a link
@@ -90,8 +90,11 @@ static uint64_t rng(uint64_t *x) { return fz_mix(*x += 0x9e3779b97f4a7c15ull); }
 static void codecs(const uint8_t *d, size_t len) {
   if (len < 24)
     return;
-  struct bb_keys k = {rd64(d), rd64(d + 8), rd64(d + 16), 0};
+  /* Keys from a hash of the input, as a heap's come from its seed: a
+   * fuzzer that chose them could pick degenerate ones (a zero link key). */
   uint64_t r = fz_hash(d, len);
+  struct bb_keys k = {fz_mix(r ^ rd64(d)), fz_mix(r + rd64(d + 8)),
+                      fz_mix(r - rd64(d + 16)), 0};
   for (size_t off = 24; off + 16 <= len; off += 16) {
     uint64_t a = rd64(d + off), b = rd64(d + off + 8);
     size_t c = (size_t)(a % (BB_INDEX_LIMIT / 2)) * 2 + 1;
@@ -111,8 +114,9 @@ static void codecs(const uint8_t *d, size_t len) {
       low += m && bb_h_ok(&k, c, h ^ m);
       size_t dc = (rng(&r) % 4096 + 1) * 2;
       moved += bb_h_ok(&k, c + dc, h);
+      /* A raw pointer stored in a random word (independent samples). */
       size_t v, p = (size_t)0x550000000000ull + (rng(&r) % (1u << 30)) * 16;
-      raw += bb_link_dec_word(&k, c + 1, p, &v) == 0;
+      raw += bb_link_dec_word(&k, c + 1 + 2 * (rng(&r) % 65536), p, &v) == 0;
     }
     if (low > 3 || moved > 3 || raw > 3)
       fz_finding("CODEC", "tampering passes too often: %u low-bit, %u moved, "
