@@ -106,6 +106,19 @@ for t in $targets; do
       >"$w/merge.log" 2>&1
     find "$root/corpus/$t" -type f ! -name 'seed-*' -delete
     find "$m" -type f ! -name 'seed-*' -exec cp {} "$root/corpus/$t/" \;
+    if [ $avoid = 1 ]; then
+      # Inputs that reach a known bug once the avoidance is off belong in
+      # corpus/regressions, not in the corpus ctest replays.
+      dropped=0
+      for f in "$root/corpus/$t"/*; do
+        case $(basename "$f") in seed-*) continue ;; esac
+        if ! env -u FZ_AVOID_KNOWN "$lf/${t}_replay" "$f" >/dev/null 2>&1; then
+          rm -f "$f"
+          dropped=$((dropped + 1))
+        fi
+      done
+      echo "   dropped $dropped inputs that reach a known bug"
+    fi
     echo "   corpus/$t: $(ls "$root/corpus/$t" | wc -l) files after merge"
   fi
 done
