@@ -33,7 +33,7 @@ for t in fuzz_ops fuzz_attack fuzz_internals; do
   $cc $flags -o "$out/$t" "$root/fuzz/$t.c" "$root/fuzz/fz_common.c" \
     "$root/fuzz/fz_source.c" "$root/fuzz/fz_model.c" \
     "$root/fuzz/replay_main.c" $objs -lpthread
-  LLVM_PROFILE_FILE="$out/$t.profraw" "$out/$t" "$root/corpus/$t" 2>&1 | tail -1
+  LLVM_PROFILE_FILE="$out/$t-%m.profraw" "$out/$t" "$root/corpus/$t" 2>&1 | tail -1
   if [ -z "$bins" ]; then bins="$out/$t"; else bins="$bins -object $out/$t"; fi
 done
 "$prof" merge -sparse "$out"/*.profraw -o "$out/corpus.profdata"

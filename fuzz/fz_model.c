@@ -705,6 +705,9 @@ static void pverify(const void *p, size_t n, const char *what) {
                  "process heap %s: byte %zu of %p", what, i, p);
 }
 
+/* Defined in coverage builds only. */
+extern int __llvm_profile_write_file(void) __attribute__((weak));
+
 static void *thread_body(void *arg) {
   size_t n = *(size_t *)arg;
   void *v[20];
@@ -823,12 +826,15 @@ static void op_process(unsigned mod, unsigned xs, size_t n) {
     bb_free(keep);
     break;
   }
-  case 5: { /* a burst through the cache and the bins */
-    void *v[24];
-    for (int i = 0; i < 24; i++)
-      v[i] = pcheck(bb_malloc(n + (size_t)i * 16), n + (size_t)i * 16, 0, 0,
+  case 5: { /* a burst through the cache and the bins; with xs 3, more
+             * mapped chunks than the record table first holds */
+    static void *v[160];
+    int k = xs == 3 ? 160 : 24;
+    size_t m = xs == 3 ? BB_MMAP_THRESHOLD_MAX + 1 + n % 4096 : n;
+    for (int i = 0; i < k; i++)
+      v[i] = pcheck(bb_malloc(m + (size_t)i * 16), m + (size_t)i * 16, 0, 0,
                     "malloc");
-    for (int i = 0; i < 24; i++)
+    for (int i = 0; i < k; i++)
       bb_free(v[i]);
     break;
   }
@@ -851,7 +857,10 @@ static void op_process(unsigned mod, unsigned xs, size_t n) {
       void *c = bb_malloc(n % 4096 + 1);
       bb_free(c);
       c = bb_malloc(100);
-      _exit(c && bb_heap_check(bb_process_heap(), NULL) == 0 ? 0 : 1);
+      int rc = c && bb_heap_check(bb_process_heap(), NULL) == 0 ? 0 : 1;
+      if (__llvm_profile_write_file) /* coverage builds: count the child */
+        __llvm_profile_write_file();
+      _exit(rc);
     }
     int status = 0;
     pid_t w = -1;
