@@ -81,7 +81,7 @@ static int avoid_known;       /* FZ_AVOID_KNOWN (see fz_model.c) */
 #define SL fz_m.s
 
 static const struct bb_keys *keys(void) {
-  return &((struct bb_heap *)H)->keys;
+  return &((struct bb_heap *)H)->ro->keys;
 }
 
 /* ------------------------------------------------------------ values */
@@ -377,7 +377,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
   }
   fz_fatal.jmp = &jb;
   fz_source_begin(budget, 0);
-  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1};
+  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1, NULL};
   bb_heap *h = bb_heap_create(&cfg);
   if (!h)
     fz_finding("NULL-RESULT", "bb_heap_create failed");

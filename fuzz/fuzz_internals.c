@@ -292,12 +292,12 @@ static void region_check(void) {
 }
 
 static void region(const uint8_t *d, size_t len) {
-  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1};
+  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1, NULL};
   fz_source_begin((size_t)64 << 20, 0);
   RH = bb_heap_create(&cfg);
   if (!RH)
     fz_finding("REGION", "bb_heap_create failed");
-  A = ((struct bb_heap *)RH)->arenas[0];
+  A = ((struct bb_heap *)RH)->ro->arenas[0];
   SEG = bb_segment_new(A, (size_t)64 << 10);
   if (!SEG)
     fz_finding("REGION", "bb_segment_new failed");
@@ -339,7 +339,16 @@ static void region(const uint8_t *d, size_t len) {
     case 2: /* free an in-use chunk */
       if ((i = nth(R_INUSE, k)) == SIZE_MAX)
         break;
-      bb_arena_free(A, SEG, model[i].c, model[i].size);
+      if (fz_trace)
+        fz_tracef("  free chunk %zu (%zu bytes)\n", model[i].c - SEG->first,
+                  model[i].size);
+      { /* the caller's part of free: zero the chunk (zero-on-free) */
+        size_t c = model[i].c, sz = model[i].size;
+        int z = sz <= ((struct bb_heap *)RH)->ro->zero_max;
+        if (z)
+          bb_zero_words(c + 1, c + sz / 8);
+        bb_arena_free(A, SEG, c, sz, z);
+      }
       if (model[i].size <= BB_FAST_MAX_SIZE) {
         model[i].st = R_FAST;
         region_compare("free");

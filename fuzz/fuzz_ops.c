@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
                "correct use", fz_fatal.check, fz_fatal.addr);
   fz_fatal.jmp = &jb;
   fz_source_begin(budget, fail_at);
-  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1};
+  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1, NULL};
   bb_heap *h = bb_heap_create(&cfg);
   if (!h) {
     if (!fz_src_stats.refusals)

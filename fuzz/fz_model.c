@@ -735,7 +735,7 @@ static void process_settle(void) {
   ph->mmap_threshold = BB_MMAP_THRESHOLD;
   ph->trim_threshold = BB_TRIM_THRESHOLD;
   for (unsigned i = 0; i < ph->narenas; i++) {
-    struct bb_arena *a = ph->arenas[i];
+    struct bb_arena *a = ph->ro->arenas[i];
     a->last_remainder = 0;
     memset(a->binmap, 0, sizeof a->binmap);
   }

@@ -35,6 +35,7 @@
 struct ext {
   uintptr_t a;
   size_t len;
+  int prot; /* a mapping the allocator changed protections in */
 };
 
 static struct {
@@ -285,6 +286,7 @@ static void *src_map(void *ctx, size_t len) {
   }
   S.maps[S.nmaps].a = a;
   S.maps[S.nmaps].len = len;
+  S.maps[S.nmaps].prot = 0;
   S.nmaps++;
   S.used += len;
   return (void *)a;
@@ -293,6 +295,8 @@ static void *src_map(void *ctx, size_t len) {
 static void map_drop(size_t i) {
   uintptr_t a = S.maps[i].a;
   size_t len = S.maps[i].len;
+  if (S.maps[i].prot) /* guard pages, sealed metadata */
+    prot(a, len, PROT_READ | PROT_WRITE);
   zero(a, len);
   S.used -= len;
   S.maps[i] = S.maps[--S.nmaps];
@@ -317,6 +321,10 @@ static void *src_remap(void *ctx, void *addr, size_t old_len,
     fz_finding("SOURCE-CONTRACT", "remap(%p, %zu, %zu)", addr, old_len,
                new_len);
   uintptr_t a = (uintptr_t)addr;
+  if (S.maps[i].prot) { /* one VMA again, and readable for a copy */
+    prot(a, old_len, PROT_READ | PROT_WRITE);
+    S.maps[i].prot = 0;
+  }
   if (new_len <= old_len) {
     zero(a + new_len, old_len - new_len);
     S.maps[i].len = new_len;
@@ -355,6 +363,15 @@ static int src_protect(void *ctx, void *addr, size_t len, int p) {
   static const int m[3] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE};
   if (p < 0 || p > 2 || !page_ok((uintptr_t)addr, len))
     fz_finding("SOURCE-CONTRACT", "protect(%p, %zu, %d)", addr, len, p);
+  uintptr_t a = (uintptr_t)addr;
+  int in = seg_find(a, len) >= 0;
+  for (size_t i = 0; i < S.nmaps && !in; i++)
+    if (a >= S.maps[i].a && a < S.maps[i].a + S.maps[i].len &&
+        len <= S.maps[i].a + S.maps[i].len - a)
+      in = 1, S.maps[i].prot = 1;
+  if (!in)
+    fz_finding("SOURCE-CONTRACT", "protect(%p, %zu) of memory it does not "
+               "own", addr, len);
   return mprotect(addr, len, m[p]);
 }
 

@@ -13,10 +13,9 @@ check_c_source_compiles(
 unset(CMAKE_REQUIRED_FLAGS)
 unset(CMAKE_REQUIRED_LINK_OPTIONS)
 
-set(FZ_ALLOC_SOURCES
-  api.c arena.c bins.c check.c chunk.c fatal.c heap.c mapped.c os.c
-  segment.c stats.c tcache.c)
-list(TRANSFORM FZ_ALLOC_SOURCES PREPEND ${BONBON_ROOT}/allocator/)
+# Every allocator source (the standalone build's list; from the top-level
+# project, bonbon_prefixed_library uses BONBON_SOURCES).
+file(GLOB FZ_ALLOC_SOURCES ${BONBON_ROOT}/allocator/*.c)
 
 set(FZ_PLANT_FLAGS)
 if(NOT BONBON_FUZZ_PLANT STREQUAL "")

@@ -9,6 +9,10 @@
 
 #include "../test.h"
 
+#ifndef BB_TEST_RUNG
+#define BB_TEST_RUNG 2 /* the security rung the library was built at */
+#endif
+
 #define MAP_THRESHOLD (128 * 1024)
 
 static void usable_ok(void *p, size_t n) {
@@ -206,6 +210,14 @@ static void test_null_and_zero(void) {
   bb_free_aligned_sized(p, 64, 64);
 }
 
+static long rss_kib(void) {
+  long pages = 0, res = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  CHECK(f && fscanf(f, "%ld %ld", &pages, &res) == 2);
+  fclose(f);
+  return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 static void test_stats_and_trim(void) {
   struct bb_mallinfo2 before = bb_mallinfo2();
   void *p[64];
@@ -218,9 +230,48 @@ static void test_stats_and_trim(void) {
     bb_free(p[i]);
   bb_malloc_trim(0);
   struct bb_mallinfo2 after = bb_mallinfo2();
-  CHECKF(after.arena + 64 * 50000 / 2 < mid.arena, "trim: %zu -> %zu",
-         mid.arena, after.arena);
+  CHECKF(after.uordblks + 64 * 50000 <= mid.uordblks, "in use %zu -> %zu",
+         mid.uordblks, after.uordblks);
   CHECK(after.uordblks <= after.arena);
+}
+
+/* Freed memory goes back to the OS on its own once the top exceeds the
+ * trim threshold (128 KiB by default). */
+static void test_auto_trim(void) {
+  bb_heap_config cfg = {0};
+  bb_heap *h = bb_heap_create(&cfg);
+  void *p[64];
+  for (int i = 0; i < 64; i++)
+    p[i] = bb_heap_malloc(h, 50000);
+  struct bb_mallinfo2 mid = bb_heap_mallinfo2(h);
+  for (int i = 0; i < 64; i++)
+    bb_heap_free(h, p[i]);
+  struct bb_mallinfo2 after = bb_heap_mallinfo2(h);
+  CHECKF(after.arena + 64 * 50000 - 256 * 1024 < mid.arena,
+         "no automatic trim: %zu -> %zu", mid.arena, after.arena);
+  /* The automatic trim keeps a pad for growth; malloc_trim(0) drops it. */
+  CHECK(bb_heap_trim(h, 0) == 1);
+  struct bb_mallinfo2 trimmed = bb_heap_mallinfo2(h);
+  CHECKF(trimmed.arena + 64 * 1024 < after.arena, "malloc_trim(0): %zu -> %zu",
+         after.arena, trimmed.arena);
+  /* Free chunks between live ones cannot be trimmed; malloc_trim purges
+   * the pages inside them. */
+  void *hold = bb_heap_malloc(h, 100);
+  for (int i = 0; i < 64; i++) {
+    p[i] = bb_heap_malloc(h, 50000);
+    memset(p[i], 1, 50000); /* resident */
+  }
+  for (int i = 0; i < 64; i += 2)
+    bb_heap_free(h, p[i]); /* holes: no neighbour is free */
+  long before = rss_kib();
+  CHECK(bb_heap_trim(h, 0) == 1);
+  long purged = rss_kib();
+  CHECKF(purged + 32 * 50000 / 1024 * 3 / 4 < before,
+         "malloc_trim: RSS %ld -> %ld KiB", before, purged);
+  for (int i = 1; i < 64; i += 2)
+    bb_heap_free(h, p[i]);
+  bb_heap_free(h, hold);
+  bb_heap_destroy(h);
 }
 
 /* glibc's dynamic threshold: after a mapped chunk of size s is freed,
@@ -236,6 +287,75 @@ static void test_dynamic_threshold(void) {
   struct bb_mallinfo2 m2 = bb_mallinfo2();
   CHECKF(m2.hblks == m0.hblks, "still mapped after the threshold moved");
   bb_free(p);
+}
+
+/* A memory source that forwards to mmap and counts what is outstanding:
+ * destroying a heap must give back every reservation and mapping. */
+#include <sys/mman.h>
+static long outstanding;
+static void *c_reserve(void *ctx, size_t len, size_t align) {
+  (void)ctx;
+  char *p = mmap(NULL, len + align, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  CHECK(p != MAP_FAILED);
+  char *a = (char *)(((uintptr_t)p + align - 1) / align * align);
+  if (a > p)
+    munmap(p, (size_t)(a - p));
+  munmap(a + len, (size_t)(p + align - a));
+  outstanding++;
+  return a;
+}
+static int c_commit(void *ctx, void *a, size_t n) {
+  (void)ctx;
+  return mprotect(a, n, PROT_READ | PROT_WRITE);
+}
+static int c_decommit(void *ctx, void *a, size_t n) {
+  (void)ctx;
+  return mmap(a, n, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+              0) == MAP_FAILED;
+}
+static void c_release(void *ctx, void *a, size_t n) {
+  (void)ctx;
+  munmap(a, n);
+  outstanding--;
+}
+static void *c_map(void *ctx, size_t n) {
+  (void)ctx;
+  void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
+  CHECK(p != MAP_FAILED);
+  outstanding++;
+  return p;
+}
+static void *c_remap(void *ctx, void *a, size_t o, size_t n) {
+  (void)ctx;
+  void *p = mremap(a, o, n, MREMAP_MAYMOVE);
+  return p == MAP_FAILED ? NULL : p;
+}
+static void c_unmap(void *ctx, void *a, size_t n) {
+  (void)ctx;
+  munmap(a, n);
+  outstanding--;
+}
+static int c_protect(void *ctx, void *a, size_t n, int prot) {
+  (void)ctx;
+  return mprotect(a, n, prot == 2 ? PROT_READ | PROT_WRITE
+                        : prot == 1 ? PROT_READ : PROT_NONE);
+}
+
+static void test_source_destroyed_whole(void) {
+  bb_source src = {c_reserve, c_commit, c_decommit, c_release, c_map,
+                   c_remap,   c_unmap,  c_protect,  NULL,      NULL};
+  bb_heap_config cfg = {0};
+  cfg.source = &src;
+  bb_heap *h = bb_heap_create(&cfg);
+  CHECK(h != NULL && outstanding > 0);
+  void *keep[2000];
+  for (int i = 0; i < 2000; i++) /* several segments and mapped chunks */
+    keep[i] = bb_heap_malloc(h, (size_t)(i % 7 == 0 ? 300000 : 40000));
+  CHECK(bb_heap_owns(h, keep[1999], 40000));
+  bb_heap_destroy(h); /* everything at once, nothing freed first */
+  CHECKF(outstanding == 0, "%ld reservations or mappings leaked", outstanding);
 }
 
 static void test_instance_heap(void) {
@@ -262,6 +382,67 @@ static void test_instance_heap(void) {
   CHECKF(bb_heap_check(h, &rep) == 0, "%s", rep.invariant);
   CHECK(bb_heap_is_empty(h));
   bb_heap_destroy(h);
+}
+
+/* Creates a heap with `options`, returns it, and puts what it printed on
+ * stderr into out. */
+static bb_heap *heap_with(const char *options, char *out, size_t cap) {
+  FILE *tmp = tmpfile();
+  CHECK(tmp != NULL);
+  fflush(stderr);
+  int saved = dup(2);
+  dup2(fileno(tmp), 2);
+  bb_heap_config cfg = {0};
+  cfg.options = options;
+  bb_heap *h = bb_heap_create(&cfg);
+  dup2(saved, 2);
+  close(saved);
+  rewind(tmp);
+  size_t n = fread(out, 1, cap - 1, tmp);
+  out[n] = 0;
+  fclose(tmp);
+  CHECK(h != NULL);
+  return h;
+}
+
+static void test_options(void) {
+  char err[512];
+  /* A quarantine: a freed block is not handed out again at once. */
+  bb_heap *h = heap_with("quarantine_kb=64", err, sizeof err);
+  CHECKF(err[0] == 0, "unexpected warning: %s", err);
+  void *p = bb_heap_malloc(h, 64);
+  bb_heap_free(h, p);
+  void *q = bb_heap_malloc(h, 64);
+  CHECK(q != p);
+  bb_heap_free(h, q);
+  bb_heap_destroy(h);
+  /* Without it, the thread cache gives the same block back. */
+  h = heap_with(NULL, err, sizeof err);
+  p = bb_heap_malloc(h, 64);
+  bb_heap_free(h, p);
+  CHECK(bb_heap_malloc(h, 64) == p);
+  bb_heap_destroy(h);
+  /* Bad strings: one warning line each, and the defaults stay. */
+  static const char *bad[] = {"bogus=1", "quarantine_kb=abc", "canary",
+                              "quarantine_kb=99999999999",
+                              "zero_on_free=1:quarantine_kb=-5"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    h = heap_with(bad[i], err, sizeof err);
+    char *nl = strchr(err, '\n');
+    CHECKF(strncmp(err, "bonbon: BONBON_OPTIONS: ", 24) == 0 && nl &&
+               nl[1] == 0 && strstr(err, "defaults used"),
+           "option string %s: warning \"%s\"", bad[i], err);
+    p = bb_heap_malloc(h, 64);
+    bb_heap_free(h, p);
+    CHECK(bb_heap_malloc(h, 64) == p); /* no quarantine was set */
+    bb_heap_destroy(h);
+  }
+#if BB_TEST_RUNG >= 2
+  /* At the default rung zero-on-free is on and cannot be turned off. */
+  h = heap_with("zero_on_free=0", err, sizeof err);
+  CHECKF(strstr(err, "out of range"), "floor not enforced: %s", err);
+  bb_heap_destroy(h);
+#endif
 }
 
 #ifdef BB_TEST_STD_NAMES
@@ -299,6 +480,9 @@ int main(void) {
   test_null_and_zero();
   test_stats_and_trim();
   test_instance_heap();
+  test_source_destroyed_whole();
+  test_auto_trim();
+  test_options();
 #ifdef BB_TEST_STD_NAMES
   test_std_names();
 #endif
