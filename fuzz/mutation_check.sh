@@ -37,7 +37,7 @@ build() { # dir plant
   cmake -S "$root/fuzz" -B "$1" -DCMAKE_C_COMPILER="$cc" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBONBON_FUZZ_PLANT="$2" >/dev/null
   cmake --build "$1" -j2 --target fuzz_ops fuzz_attack fuzz_ops_replay \
-    >/dev/null
+    fuzz_internals_replay >/dev/null
 }
 
 run() { # bin target log -> writes "secs check" to log.res
@@ -59,7 +59,8 @@ run() { # bin target log -> writes "secs check" to log.res
   fi
 }
 
-printf '%-6s %-28s %-24s %-24s\n' plant bug "fuzz_ops (s, check)" "fuzz_attack (s, check)"
+printf '%-6s %-28s %-22s %-22s %s\n' plant bug "fuzz_ops (s, check)" \
+  "fuzz_attack (s, check)" "fuzz_internals (replay)"
 names="off-by-one-in-split missing-coalesce wrong-bin-index skipped-double-free-check unchecked-link"
 n=0
 for name in $names; do
@@ -70,7 +71,10 @@ for name in $names; do
   run "$d/fuzz_attack" fuzz_attack "$d/attack.log" &
   wait
   r1=$(cat "$d/ops.log.res") r2=$(cat "$d/attack.log.res")
-  printf '%-6s %-28s %-24s %-24s\n' "$n" "$name" "$r1" "$r2"
+  r3=$(sh -c '"$0" "$1" 2>&1' "$d/fuzz_internals_replay" \
+         "$root/corpus/fuzz_internals" 2>/dev/null |
+       grep -o 'FINDING [A-Z-]*' | head -1 | cut -d' ' -f2) || true
+  printf '%-6s %-28s %-22s %-22s %s\n' "$n" "$name" "$r1" "$r2" "${r3:--}"
   case "$r1$r2" in *not-found*not-found*) fail=1 ;; esac
 done
 
