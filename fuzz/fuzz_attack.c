@@ -26,6 +26,7 @@
  * Input: an 8-byte header, then 8-byte records.
  *   header[0] bits 0-1  heap check every 1, 8, 64 records or at the end
  *             bit 2     small memory budget
+ *   header[2]           runtime options of the heap (fz_options)
  *   header[1] % 8       vulnerability class allowed: 0 and 7 any; 1
  *                       overflow; 2 off-by-one (byte, NUL); 3 header write
  *                       and bit flip; 4 write after free; 5 double free and
@@ -398,7 +399,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
   }
   fz_fatal.jmp = &jb;
   fz_source_begin(budget, 0);
-  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1, NULL};
+  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1, fz_options(d[2])};
   bb_heap *h = bb_heap_create(&cfg);
   if (!h)
     fz_finding("NULL-RESULT", "bb_heap_create failed");

@@ -7,6 +7,8 @@
  *                       (header[1] + 1)-th request
  *             bit 3     small memory budget (4 MiB instead of 48 MiB)
  *             bit 4     large budget (192 MiB: several heap segments)
+ *   header[2]           runtime options of the heap (fz_options: thread
+ *                       cache size, quarantine, zero-on-free limit)
  *   record    b0 & 31   operation (table below); b0 >> 5 its modifier
  *             b1 & 63   slot; b1 >> 6 two more selector bits
  *             b2 b3     16-bit size code (fz_size)
@@ -63,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
                "correct use", fz_fatal.check, fz_fatal.addr);
   fz_fatal.jmp = &jb;
   fz_source_begin(budget, fail_at);
-  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1, NULL};
+  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1, fz_options(d[2])};
   bb_heap *h = bb_heap_create(&cfg);
   if (!h) {
     if (!fz_src_stats.refusals)
@@ -75,8 +77,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
     return 0;
   }
   if (fz_trace)
-    fz_tracef("heap %p, check every %u, budget %zu, fail at %lu\n", (void *)h,
-              k, budget, fail_at);
+    fz_tracef("heap %p, check every %u, budget %zu, fail at %lu, options "
+              "\"%s\"\n", (void *)h, k, budget, fail_at,
+              fz_options(d[2]) ? fz_options(d[2]) : "");
   fz_model_begin(h, 0);
   unsigned n = 0;
   for (size_t off = 4; off + 4 <= len; off += 4) {

@@ -54,6 +54,22 @@ void fz_install_hook(void) {
   bb_set_fatal_hook(hook);
 }
 
+/* ------------------------------------------------------------ options */
+
+const char *fz_options(unsigned b) {
+  static const char *const tc[4] = {"", "tcache_count=0:", "tcache_count=1:",
+                                    "tcache_count=7:"};
+  static const char *const q[4] = {"", "quarantine_kb=16:",
+                                    "quarantine_kb=64:", "quarantine_kb=256:"};
+  static char buf[96];
+  int n = snprintf(buf, sizeof buf, "%s%s%s", tc[b & 3], q[b >> 2 & 3],
+                   b & 16 ? "zero_max_kb=1024:" : "");
+  if (n <= 0)
+    return NULL;
+  buf[n - 1] = 0; /* the last ':' */
+  return buf;
+}
+
 /* ------------------------------------------------------------ hashing */
 
 uint64_t fz_mix(uint64_t x) {

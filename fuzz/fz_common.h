@@ -80,6 +80,10 @@ fz_finding(const char *check, const char *fmt, ...);
 /* ------------------------------------------------------- input helpers */
 
 uint64_t fz_hash(const uint8_t *data, size_t len);
+/* The heap's runtime options (BONBON_OPTIONS syntax) for selector byte b:
+ * tcache_count (b & 3: default, 0, 1, 7), quarantine_kb (b >> 2 & 3:
+ * default, 16, 64, 256), zero_max_kb=1024 (b & 16). NULL: defaults. */
+const char *fz_options(unsigned b);
 uint64_t fz_mix(uint64_t x);
 
 /* The size a 16-bit size code designates (see fz_common.c): exact small

@@ -343,7 +343,8 @@ static void op_malloc(unsigned i, size_t n) {
   } else if (shim == 5 && n == 24 && fz_m.nlive) {
     q = NULL;
     for (unsigned j = 0; j < FZ_SLOTS && !q; j++)
-      q = S[j].p; /* simulated double hand-out */
+      if (S[j].usable >= n)
+        q = S[j].p; /* simulated double hand-out */
   } else if (shim == 6 && n == 48) {
     static _Alignas(64) uint8_t outside[64];
     q = outside;

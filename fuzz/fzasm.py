@@ -6,7 +6,7 @@
 A seed program is one operation per line; `#` starts a comment.
 
 fuzz_ops (4-byte records, see fuzz/fuzz_ops.c):
-    header [check=1|8|64|0] [fault=N] [small]
+    header [check=1|8|64|0] [fault=N] [small] [large] [options=B]
     OP SLOT [SIZE] [mod=N] [xs=N] [align=A] [count=C]
   OP is a name of fz_op_names (malloc, calloc, realloc, free, memalign,
   posix_memalign, aligned_alloc, usable, verify, refill, check, burst,
@@ -17,7 +17,7 @@ fuzz_ops (4-byte records, see fuzz/fuzz_ops.c):
   table in fz_model.c, count=C the calloc count C.
 
 fuzz_attack (8-byte records, see fuzz/fuzz_attack.c):
-    header [check=...] [class=N] [small]
+    header [check=...] [class=N] [small] [options=B]
     API-OP SLOT [SIZE] [mod=N] [xs=N] [align=A] [count=C]
     PRIMITIVE SLOT [aux=N] [val=VALUE] [imm=N] [xs=N]
   VALUE: const:K (0, -1, 8, -8 for K = 0..3), imm:N, simm:N, heap:J[+-D],
@@ -147,10 +147,11 @@ def api_fields(pos, kw):
 def header(kw, attack):
     every = {"1": 0, "8": 1, "64": 2, "0": 3}[kw.get("check", "8")]
     h0 = every
+    opts = num(kw.get("options", "0")) & 0xFF
     if attack:
         if "small" in kw:
             h0 |= 4
-        return bytes([h0, num(kw.get("class", "0")) & 7]) + bytes(6)
+        return bytes([h0, num(kw.get("class", "0")) & 7, opts]) + bytes(5)
     if "fault" in kw:
         h0 |= 4
     if "small" in kw:
@@ -158,7 +159,7 @@ def header(kw, attack):
     if "large" in kw:
         h0 |= 16
     return bytes([h0, (num(kw["fault"]) - 1) & 0xFF if "fault" in kw else 0,
-                  0, 0])
+                  opts, 0])
 
 
 def assemble(text, attack):
