@@ -341,10 +341,12 @@ static void op_malloc(unsigned i, size_t n) {
     q = NULL; /* simulated spurious failure */
     errno = ENOMEM;
   } else if (shim == 5 && n == 24 && fz_m.nlive) {
-    q = NULL;
+    q = NULL; /* simulated double hand-out of a block of a fitting size */
     for (unsigned j = 0; j < FZ_SLOTS && !q; j++)
-      if (S[j].usable >= n)
-        q = S[j].p; /* simulated double hand-out */
+      if (S[j].p && S[j].usable >= n && S[j].usable <= n + FZ_PAGE)
+        q = S[j].p;
+    if (!q)
+      q = bb_heap_malloc(H, n);
   } else if (shim == 6 && n == 48) {
     static _Alignas(64) uint8_t outside[64];
     q = outside;
