@@ -1,6 +1,8 @@
 /* fuzz_internals: bonbon's pure pieces, driven directly (white box).
  *
- * header[0] % 3 picks the part:
+ * header[0] % 3 picks the part (header[0] >= 0xf0: OPTIONS, the parser of
+ * the runtime options: every field within its declared range, and one
+ * valid `name=value` sets exactly that value, an invalid one none):
  *   0 SIZE CLASSES  each 8 bytes are a request n and an extra size:
  *      bb_request2size is the least multiple of 16 >= max(MINSIZE,
  *      n + extra + 8), or 0 when that overflows a header (or comes within
@@ -22,9 +24,11 @@
  *      others (no in-use chunk moves; new in-use bytes were free), and the
  *      heap checker runs every 8 records and at the end.   (REGION)
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fz_common.h"
 #include "internal.h"
@@ -130,6 +134,71 @@ static void codecs(const uint8_t *d, size_t len) {
     if (bb_link_dec_word(&k, s2, e, &got) == 0 && got == v)
       fz_finding("CODEC", "link moved from %zu to %zu still decodes", s, s2);
   }
+}
+
+/* ------------------------------------------------------------ options */
+
+static const struct {
+  const char *name;
+  size_t def, min, max;
+} decl[] = {
+#define FZ_DECL(field, def, min, max, what) {#field, def, min, max},
+    BB_OPTIONS(FZ_DECL)
+#undef FZ_DECL
+};
+enum { N_OPTS = sizeof decl / sizeof decl[0] };
+
+static const char *options_check(const uint8_t *d, size_t len);
+
+/* Every field of a parsed option set lies within its declared range; a
+ * string made of one valid `name=value` sets exactly that value, and an
+ * out-of-range one leaves every option at its default. */
+static void options(const uint8_t *d, size_t len) {
+  /* The parser warns on stderr: silence it (FZ_TRACE keeps it). */
+  static int null_fd = -2, err_fd = -1;
+  if (null_fd == -2) {
+    null_fd = fz_trace ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
+    err_fd = null_fd >= 0 ? dup(2) : -1;
+  }
+  if (null_fd >= 0)
+    dup2(null_fd, 2);
+  const char *bad = options_check(d, len);
+  if (err_fd >= 0)
+    dup2(err_fd, 2);
+  if (bad)
+    fz_finding("OPTIONS", "%s", bad);
+}
+
+static const char *options_check(const uint8_t *d, size_t len) {
+  static char msg[512];
+  char str[257];
+  size_t n = len < 256 ? len : 256;
+  memcpy(str, d, n);
+  str[n] = 0;
+  struct bb_options o;
+  bb_options_init(&o, str);
+  size_t *f = (size_t *)&o;
+  for (size_t i = 0; i < N_OPTS; i++)
+    if (f[i] < decl[i].min || f[i] > decl[i].max)
+      return snprintf(msg, sizeof msg, "\"%s\": %s = %zu outside [%zu, %zu]",
+                      str, decl[i].name, f[i], decl[i].min, decl[i].max),
+             msg;
+  if (len < 9)
+    return NULL;
+  size_t i = d[0] % N_OPTS, v;
+  memcpy(&v, d + 1, 8);
+  v >>= d[0] >> 2 & 63; /* small values as often as large ones */
+  snprintf(str, sizeof str, "%s=%zu", decl[i].name, v);
+  bb_options_init(&o, str);
+  for (size_t j = 0; j < N_OPTS; j++) {
+    size_t want = j == i && v >= decl[i].min && v <= decl[i].max ? v
+                                                                  : decl[j].def;
+    if (f[j] != want)
+      return snprintf(msg, sizeof msg, "\"%s\": %s = %zu, expected %zu",
+                      str, decl[j].name, f[j], want),
+             msg;
+  }
+  return NULL;
 }
 
 /* ------------------------------------------------------------- region */
@@ -400,7 +469,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
     fz_finding("ALLOCATOR-FATAL", "bonbon detected \"%s\" at %p",
                fz_fatal.check, fz_fatal.addr);
   fz_fatal.jmp = &jb;
-  switch (d[0] % 3) {
+  switch (d[0] >= 0xf0 ? 3 : d[0] % 3) {
+  case 3:
+    options(d + 1, len - 1);
+    break;
   case 0:
     size_classes(d + 1, len - 1);
     break;

@@ -243,6 +243,9 @@ def gen_internals(outdir):
     seeds["region-big"] = bytes([2]) + prog
     seeds["region-random"] = bytes([2]) + bytes(rnd.getrandbits(8)
                                                 for _ in range(600))
+    seeds["options-valid"] = bytes([0xf0]) + b"quarantine_kb=64:tcache_count=3"
+    seeds["options-bad"] = bytes([0xf1]) + b"canary=0:zero_max_kb=x:nope=1:"
+    seeds["options-one"] = bytes([0xf2, 3]) + struct.pack("<Q", 123456789)
     os.makedirs(outdir, exist_ok=True)
     for name, data in seeds.items():
         with open(os.path.join(outdir, "seed-" + name), "wb") as f:
