@@ -1,7 +1,7 @@
 # tests.cmake: the fuzzers' ctest tests, for binaries in `bindir`:
 #   fuzz_replay_T        the replay driver on corpus/T
 #   fuzz_regressions_T   the replay driver on corpus/regressions/T
-#   fuzz_asan_replay_T   the ASan+UBSan libFuzzer binary on both (-runs=0)
+#   fuzz_asan_replay_T   the ASan+UBSan libFuzzer binary on corpus/T (-runs=0)
 #   fuzz_smoke_T         a BONBON_FUZZ_SMOKE_SECONDS campaign from corpus/T
 #   fuzz_attack_seeds_detected  every how2heap-style seed is detected
 function(bonbon_fuzz_tests bindir have_lf)
@@ -22,12 +22,8 @@ function(bonbon_fuzz_tests bindir have_lf)
       add_test(NAME fuzz_regressions_${t} COMMAND ${bindir}/${t}_replay ${reg})
     endif()
     if(have_lf)
-      set(dirs ${corpus}/${t})
-      if(EXISTS ${reg})
-        list(APPEND dirs ${reg})
-      endif()
       add_test(NAME fuzz_asan_replay_${t}
-               COMMAND ${bindir}/${t}_asan -runs=0 ${dirs})
+               COMMAND ${bindir}/${t}_asan -runs=0 ${corpus}/${t})
       set_tests_properties(fuzz_asan_replay_${t} PROPERTIES ENVIRONMENT
         "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
       math(EXPR limit "${BONBON_FUZZ_SMOKE_SECONDS} + 120")
