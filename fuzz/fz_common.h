@@ -40,7 +40,7 @@
 #define FZ_HARNESS_ZONE ((size_t)1 << 20)
 
 struct fz_stats {
-  unsigned long calls;     /* reserve/commit/map/remap requests */
+  unsigned long calls;     /* reserve/commit/map/remap/protect requests */
   unsigned long refusals;  /* of those, refused (budget or injected) */
 };
 

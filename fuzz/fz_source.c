@@ -12,6 +12,9 @@
  * outside what is committed, so an overrun of the top or a fence faults. Both orders are deterministic, so the same input gets
  * the same addresses in every process.
  *
+ * Fault injection refuses the N-th reserve, commit, map, remap or
+ * protect.
+ *
  * Contract checks (finding SOURCE-CONTRACT): commit/decommit/purge stay
  * inside a live reservation and are page-aligned; release and unmap name
  * exactly what reserve and map returned. */
@@ -97,9 +100,20 @@ static void prot(uintptr_t a, size_t len, int p) {
 
 /* A request for `len` more bytes: refused past the budget or when it is
  * the injected failure. */
-static int grant(size_t len) {
+/* The injected failure: the fail_at-th request. */
+static int inject(void) {
   unsigned long n = ++fz_src_stats.calls;
-  if ((S.fail_at && n == S.fail_at) || len > S.budget - S.used) {
+  if (S.fail_at && n == S.fail_at) {
+    fz_src_stats.refusals++;
+    return 1;
+  }
+  return 0;
+}
+
+static int grant(size_t len) {
+  if (inject())
+    return 0;
+  if (len > S.budget - S.used) {
     fz_src_stats.refusals++;
     return 0;
   }
@@ -372,6 +386,8 @@ static int src_protect(void *ctx, void *addr, size_t len, int p) {
   if (!in)
     fz_finding("SOURCE-CONTRACT", "protect(%p, %zu) of memory it does not "
                "own", addr, len);
+  if (inject())
+    return -1;
   return mprotect(addr, len, m[p]);
 }
 
