@@ -326,8 +326,10 @@ void fz_free_slot(unsigned i) {
     return; /* the simulated allocator leaks it */
   begin_call();
   bb_heap_free(H, p);
-  if (shim == 10 && req >= 200 && req < 1000)
-    p[0] ^= 1; /* simulated stray write into a free chunk */
+  if (shim == 10 && req >= 200 && req < 1000) {
+    p[0] ^= 1; /* simulated stray write into a free chunk, */
+    fz_check_heap("shim"); /* seen by the checker before any reuse */
+  }
   after_call();
 }
 
