@@ -17,7 +17,11 @@
  * then 512, 4 KiB, 32 KiB, 256 KiB, then one bin for the rest). */
 size_t bb_bin_index(size_t size) {
   if (size < BB_MIN_LARGE)
+#if BB_PLANT_BUG == 3 /* mutation check: small chunks one bin too high */
+    return size / 16 + 1;
+#else
     return size / 16;
+#endif
   if (size / 64 <= 48)
     return 48 + size / 64;
   if (size / 512 <= 20)

@@ -80,6 +80,9 @@ size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s, size_t c,
                    size_t *size, int *zeroed, int *into_top) {
   *into_top = 0;
   size_t p = bb_prev_free(a, s, c);
+#if BB_PLANT_BUG == 2 /* mutation check: no backward coalescing */
+  p = 0;
+#endif
   if (p) {
     size_t ps = bb_h_size(BB_W(p));
     *zeroed &= unbin(a, p, ps);
@@ -117,6 +120,10 @@ size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s, size_t c,
 size_t bb_split(struct bb_arena *a, size_t c, size_t size, size_t nb,
                 size_t state, size_t slack, int zeroed) {
   size_t r = c + nb / 8;
+#if BB_PLANT_BUG == 1 /* mutation check: the remainder starts 16 bytes early */
+  r -= 2;
+  size += 16;
+#endif
   bb_set_head(a->k, c, state, nb, slack);
   bb_make_free(a, r, size - nb, BB_ST_UNSORTED, zeroed);
   return r;

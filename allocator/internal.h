@@ -473,6 +473,9 @@ BB_INLINE size_t bb_tc_class(size_t size) { return size / 16 - 2; }
  * checked when it is taken, before it is used. */
 BB_INLINE size_t bb_list_next(const struct bb_heap *h, size_t c) {
   size_t v;
+#if BB_PLANT_BUG == 5 /* mutation check: the link is not validated */
+  return BB_W(c + 1) - bb_link_key(&h->ro->keys, c + 1);
+#endif
   if (bb_unlikely(bb_link_dec(&h->ro->keys, c + 1, &v) != 0))
     bb_fatal("corrupted free-list link", bb_chunk2mem(c));
   if (v != 0) {
