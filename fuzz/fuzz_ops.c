@@ -31,7 +31,7 @@ static const enum fz_op optab[32] = {
     FZ_BURST,        FZ_FREE_RANGE, FZ_TRIM,           FZ_REALLOC_EDGE,
     FZ_PROC,         FZ_STATS,      FZ_IS_EMPTY,       FZ_FREE_SIZED,
     FZ_MOVE,         FZ_MALLOC,     FZ_FREE,           FZ_REALLOC,
-    FZ_BURST,        FZ_FREE_RANGE, FZ_CALLOC,         FZ_PROCESS,
+    FZ_BURST,        FZ_FREE_RANGE, FZ_CALLOC,         FZ_FREE_SIZED,
 };
 
 static int ready;
@@ -43,7 +43,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     fz_source_init();
     fz_install_hook();
     fz_model_init();
-    fz_process_warm_up();
     ready = 1;
   }
   return 0;

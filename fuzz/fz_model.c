@@ -750,16 +750,14 @@ static void process_settle(void) {
 static struct bb_tctx *real_ctx; /* this thread's process-heap context */
 static int warming;
 
-static void op_process(unsigned mod, unsigned xs, size_t n);
-
 void fz_process_warm_up(void) {
   warming = 1;
   for (unsigned mod = 0; mod < 8; mod++)
-    op_process(mod, 3, 100);
+    fz_process_op(mod, 3, 100);
   warming = 0;
 }
 
-static void op_process(unsigned mod, unsigned xs, size_t n) {
+void fz_process_op(unsigned mod, unsigned xs, size_t n) {
   struct bb_tctx *saved = bb_tls_ctx;
   struct bb_tctx *real = real_ctx;
   bb_tls_ctx = real; /* the calling thread's own context */
@@ -851,7 +849,7 @@ static void op_process(unsigned mod, unsigned xs, size_t n) {
     break;
   }
   default: { /* fork: the handlers keep the child's heap usable */
-    if (!warming) { /* forks copy the fuzzer's page tables: start-up only */
+    if (!warming && xs != 3) { /* a fork costs far more than the rest */
       p = pcheck(bb_malloc(n), n, 0, 0, "malloc");
       bb_free(p);
       break;
@@ -973,7 +971,7 @@ void fz_model_op(enum fz_op op, unsigned mod, unsigned xs, unsigned slot,
     }
     return;
   case FZ_PROCESS:
-    return op_process(mod, xs, n);
+    return fz_process_op(mod, xs, n);
   case FZ_MOVE: {
     unsigned j = (i + 1 + code) % FZ_SLOTS;
     struct fz_slot t = S[i];

@@ -10,11 +10,15 @@ fuzz_ops (4-byte records, see fuzz/fuzz_ops.c):
     OP SLOT [SIZE] [mod=N] [xs=N] [align=A] [count=C]
   OP is a name of fz_op_names (malloc, calloc, realloc, free, memalign,
   posix_memalign, aligned_alloc, usable, verify, refill, check, burst,
-  free_range, trim, realloc_edge, proc, stats, is_empty, free_sized, move,
-  process). SIZE is an exact size (< 16384), bin:I[+-D] (the I-th bin
+  free_range, trim, realloc_edge, proc, stats, is_empty, free_sized,
+  move). SIZE is an exact size (< 16384), bin:I[+-D] (the I-th bin
   boundary), page:N[+-8|16] (N pages), sp:I[+-D] (the I-th special size of
   fz_common.c) or code:0xNNNN. align=A picks the alignment A from the
   table in fz_model.c, count=C the calloc count C.
+
+fuzz_process (4-byte records, see fuzz/fuzz_process.c):
+    process SLOT SIZE [mod=N] [xs=N]
+  (the same syntax as fuzz_ops; SLOT is ignored)
 
 fuzz_attack (8-byte records, see fuzz/fuzz_attack.c):
     header [check=...] [class=N] [small] [options=B]
@@ -41,7 +45,8 @@ OPTAB = ["malloc", "malloc", "malloc", "calloc", "realloc", "realloc", "free",
          "free", "free", "memalign", "posix_memalign", "aligned_alloc",
          "usable", "verify", "refill", "check", "burst", "free_range", "trim",
          "realloc_edge", "proc", "stats", "is_empty", "free_sized", "move",
-         "malloc", "free", "realloc", "burst", "free_range", "calloc", "process"]
+         "malloc", "free", "realloc", "burst", "free_range", "calloc",
+         "free_sized"]
 # fuzz_attack.c apitab and atab
 APITAB = ["malloc", "malloc", "calloc", "realloc", "free", "free", "memalign",
           "usable", "check", "burst", "free_range", "trim", "is_empty",
@@ -162,7 +167,7 @@ def header(kw, attack):
                   opts, 0])
 
 
-def assemble(text, attack):
+def assemble(text, attack, process=False):
     out = b""
     hdr = None
     for line in text.splitlines():
@@ -178,6 +183,11 @@ def assemble(text, attack):
         pos = [p for p in pos if p not in ("small", "large")]
         if op == "header":
             hdr = header(kw, attack)
+            continue
+        if process:
+            assert op == "process", op
+            slot, code, mod, xs = api_fields(pos, kw)
+            out += bytes([mod & 7, xs << 6]) + struct.pack("<H", code)
             continue
         if not attack:
             slot, code, mod, xs = api_fields(pos, kw)
@@ -302,7 +312,7 @@ def gen_dicts(dst):
 def main():
     src, dst = sys.argv[1], sys.argv[2]
     gen_dicts(dst)
-    for target in ("fuzz_ops", "fuzz_attack"):
+    for target in ("fuzz_ops", "fuzz_attack", "fuzz_process"):
         d = os.path.join(src, target)
         out = os.path.join(dst, target)
         os.makedirs(out, exist_ok=True)
@@ -310,7 +320,8 @@ def main():
             if not name.endswith(".fzs"):
                 continue
             with open(os.path.join(d, name)) as f:
-                data = assemble(f.read(), target == "fuzz_attack")
+                data = assemble(f.read(), target == "fuzz_attack",
+                                target == "fuzz_process")
             with open(os.path.join(out, "seed-" + name[:-4]), "wb") as f:
                 f.write(data)
     gen_internals(os.path.join(dst, "fuzz_internals"))

@@ -43,7 +43,7 @@ set(FZ_HARNESS_FLAGS -D_GNU_SOURCE -fno-builtin -fno-strict-aliasing
     -Wall -Wextra -Werror)
 set(FZ_COMMON ${CMAKE_CURRENT_LIST_DIR}/fz_common.c
     ${CMAKE_CURRENT_LIST_DIR}/fz_source.c ${CMAKE_CURRENT_LIST_DIR}/fz_model.c)
-set(FZ_TARGETS fuzz_ops fuzz_attack fuzz_internals)
+set(FZ_TARGETS fuzz_ops fuzz_attack fuzz_internals fuzz_process)
 
 set(FZ_LF -fsanitize=fuzzer-no-link)
 set(FZ_SAN -fsanitize=address,undefined -fno-sanitize-recover=undefined
