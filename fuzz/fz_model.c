@@ -23,6 +23,7 @@
 
 struct fz_model fz_m;
 static int shim;
+int fz_shim(void) { return shim; }
 /* FZ_AVOID_KNOWN=1: do not trigger allocator bugs that are already
  * reported and kept in corpus/regressions/ (see README.md there), so that
  * campaigns and the mutation check can look for other bugs meanwhile. */
@@ -50,7 +51,11 @@ static const size_t aligns[32] = {
 
 /* ------------------------------------------------------------- setup */
 
+static uint8_t buf_init[FZ_BUF]; /* the attacker's buffer at the start */
+
 void fz_model_init(void) {
+  for (unsigned i = 0; i < FZ_BUF; i++)
+    buf_init[i] = (uint8_t)(i * 7 + 1);
   uint8_t *z = fz_harness_zone();
   fz_m.s = (struct fz_slot *)z;
   fz_m.cont = (uintptr_t *)(z + 16384);
@@ -70,8 +75,10 @@ void fz_model_begin(bb_heap *h, int attack) {
   memset(fz_m.s, 0, FZ_SLOTS * sizeof *fz_m.s);
   memset(fz_m.cont, 0, FZ_SLOTS * sizeof *fz_m.cont);
   memset(fz_m.cont_sh, 0, FZ_SLOTS * sizeof *fz_m.cont_sh);
-  for (unsigned i = 0; i < FZ_BUF; i++)
-    fz_m.buf[i] = fz_m.buf_sh[i] = (uint8_t)(i * 7 + 1);
+  if (attack) { /* the attacker's buffer (only fuzz_attack uses it) */
+    memcpy(fz_m.buf, buf_init, FZ_BUF);
+    memcpy(fz_m.buf_sh, buf_init, FZ_BUF);
+  }
   fz_m.nextseed = 1;
   fz_m.nlive = 0;
   fz_m.attack = attack;
@@ -362,6 +369,16 @@ static void op_malloc(unsigned i, size_t n) {
     return failed("malloc", n, n > PTRDIFF_MAX, ENOMEM);
   if (n > PTRDIFF_MAX)
     fz_finding("NULL-RESULT", "malloc(%zu) succeeded", n);
+  if (shim == 17 && bb_segment_of((struct bb_heap *)H, (uintptr_t)q)) {
+    /* simulated read past the committed part of a segment */
+    const struct bb_segment *sg = bb_segment_of((struct bb_heap *)H,
+                                                (uintptr_t)q);
+    (void)*(volatile uint8_t *)(sg->base + sg->committed);
+  }
+  if (shim == 18 && !bb_segment_of((struct bb_heap *)H, (uintptr_t)q))
+    /* simulated write into the guard page after a mapped chunk */
+    *(volatile uint8_t *)((uintptr_t)q - 16 +
+                          ((n + 16 + FZ_PAGE - 1) & ~(size_t)(FZ_PAGE - 1))) = 1;
   if (shim == 7)
     for (unsigned j = 0; j < FZ_SLOTS; j++)
       if (S[j].p && S[j].ext) {

@@ -79,6 +79,9 @@ struct fz_model {
 
 extern struct fz_model fz_m;
 
+/* FZ_SHIM=N: the simulated allocator bug N (oracle self-test), or 0. */
+int fz_shim(void);
+
 /* Set up the model's memory (once) and start an input on heap h. */
 void fz_model_init(void);
 void fz_model_begin(bb_heap *h, int attack);

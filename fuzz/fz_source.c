@@ -1,16 +1,50 @@
 /* fz_source.c: the fuzzers' memory source (see fz_common.h).
  *
  * One PROT_NONE, MAP_NORESERVE zone at a fixed address holds everything
- * the heap gets. Its pages stay resident between inputs, because faulting
- * fresh pages in for every input costs more than the allocator itself:
- * unmap zeroes a mapping (so the map zone's free memory is always zero),
- * commit zeroes what it commits, in both cases only the resident pages.
- * Reservations are 64 MiB slots
- * taken lowest first; mappings are first-fit in the map zone with a gap
- * page after each. The map zone stays read-write (changing protections
- * there cost more than the rest of an input); segments keep PROT_NONE
- * outside what is committed, so an overrun of the top or a fence faults. Both orders are deterministic, so the same input gets
- * the same addresses in every process.
+ * the heap gets: 64 MiB segment slots (reservations, lowest first), the
+ * map zone (mappings, first fit, a gap page after each) and the harness
+ * zone. Both orders are deterministic, so the same input gets the same
+ * addresses in every process.
+ *
+ * Speed. On the development machine (a virtual machine) an mprotect that
+ * splits or merges a mapping costs 5 to 10 us, a page fault on a fresh
+ * page 3 to 6 us, and memset of a resident page 0.1 to 0.3 us, while a
+ * short input's allocator work is a few microseconds. So this source
+ *   - keeps pages resident from input to input and zeroes them with
+ *     memset: only when more than ZERO_MEMSET_MAX pages of a range are
+ *     resident does it give them back (madvise), which also bounds the
+ *     resident set;
+ *   - applies protections lazily in the map zone (below), because the
+ *     guard pages of a heap's metadata land on the same addresses in every
+ *     input: protecting them again costs nothing once they stay protected.
+ *
+ * Protections in the map zone. Every page has a logical protection (what
+ * the allocator asked for: read-write in a fresh mapping, whatever
+ * `protect` set since; free map-zone memory counts as read-write, as it
+ * always did) and a real one (what mprotect last set). The invariant is
+ *     real <= logical        (none < read < read-write)
+ * so every access the allocator may not make still faults exactly as
+ * before. `protect` applies its change at once where it restricts, and
+ * raises where it permits more. `unmap` leaves the real protection as it
+ * is: a page that stays inaccessible is marked stale (its contents were
+ * not zeroed). `map` raises the pages of the new mapping to read-write,
+ * except its first and last page, which are where guard pages go: if the
+ * allocator protects them again, no system call is needed. A page whose
+ * real protection is below its logical one (only such first and last
+ * pages, and only until the allocator touches them) is raised by the
+ * SIGSEGV handler on first access, zeroed first when stale; every other
+ * fault goes to the handler that was installed before (libFuzzer's,
+ * ASan's, or the default action). The handler is installed at the first
+ * input, after the fuzzing engine installed its own.
+ *
+ * Segments keep their eager protections: PROT_NONE outside what is
+ * committed, so an overrun of the top or a fence faults.
+ *
+ * Which pages are resident, and which real protections survive from
+ * earlier inputs, differ from run to run; the functions whose branches
+ * depend on that are not instrumented for coverage (FZ_NOCOV here, and
+ * fuzz/afl_denylist.txt for AFL++), so that an input takes the same
+ * instrumented branches on every run (AFL++ stability).
  *
  * Fault injection refuses the N-th reserve, commit, map, remap or
  * protect.
@@ -22,6 +56,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +69,29 @@
 #define ZONE_LEN (FZ_SEG_SLOTS * FZ_SEG_SLOT + FZ_MAP_ZONE + FZ_HARNESS_ZONE)
 #define MAX_MAPS 4096u
 #define MAX_FREE 4096u
+#define MAP_PAGES (FZ_MAP_ZONE / FZ_PAGE)
+
+/* Zeroing: ranges up to ZERO_DIRECT pages are memset whole (a page that
+ * was not resident is faulted in once and then stays); larger ones ask
+ * mincore, memset the resident pages when there are at most
+ * ZERO_MEMSET_MAX of them, and give the range back otherwise. */
+#define ZERO_DIRECT 16u
+#define ZERO_MEMSET_MAX 64u
+
+#define FZ_NOCOV __attribute__((noinline, no_sanitize("coverage")))
 
 struct ext {
   uintptr_t a;
   size_t len;
-  int prot; /* a mapping the allocator changed protections in */
 };
+
+/* Page states of the map zone: real protection (bits 0-1), logical
+ * protection (bits 2-3), stale contents (bit 4). */
+enum { P_NONE = 0, P_READ = 1, P_RW = 2 };
+#define REAL(s) ((s) & 3u)
+#define LOGICAL(s) ((s) >> 2 & 3u)
+#define STALE 16u
+#define STATE(real, logical) ((uint8_t)((real) | (logical) << 2))
 
 static struct {
   uintptr_t base; /* the zone actually obtained */
@@ -53,53 +105,213 @@ static struct {
   size_t nfree;
   size_t used, budget;
   unsigned long fail_at;
+  uint8_t pg[MAP_PAGES]; /* page states of the map zone */
 } S;
 
 struct fz_stats fz_src_stats;
 
+static const int mprot[3] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE};
+
 static uintptr_t seg_base(void) { return S.base; }
 static uintptr_t map_base(void) { return S.base + FZ_SEG_SLOTS * FZ_SEG_SLOT; }
+static size_t pgno(uintptr_t a) { return (a - map_base()) / FZ_PAGE; }
+static uintptr_t pgaddr(size_t i) { return map_base() + i * FZ_PAGE; }
+static int in_map_zone(uintptr_t a, size_t len) {
+  return a >= map_base() && a - map_base() < FZ_MAP_ZONE &&
+         len <= FZ_MAP_ZONE - (a - map_base());
+}
+
+static void prot(uintptr_t a, size_t len, int p) {
+  if (len && mprotect((void *)a, len, mprot[p]) != 0)
+    fz_finding("HARNESS", "mprotect(%#lx, %zu) failed: errno %d",
+               (unsigned long)a, len, errno);
+}
 
 static void drop(uintptr_t a, size_t len) {
   if (len)
     madvise((void *)a, len, MADV_DONTNEED);
 }
 
-/* Zero memory: below 4 MiB, memset its resident pages only (the others
- * read as zero already), so that they stay resident for the next input
- * instead of faulting in again; above, give the pages back. Which pages are resident depends on earlier inputs,
- * so this function is not instrumented for coverage (here and, for
- * AFL++, by fuzz/afl_denylist.txt): an input must take the same branches
- * on every run (AFL++ stability). */
-__attribute__((noinline, no_sanitize("coverage"))) static void
-zero(uintptr_t a, size_t len) {
+/* ------------------------------------------------------------ zeroing */
+
+/* Zero [a, a+len), which is read-write: see ZERO_DIRECT. Returns 1 when
+ * the range was given back (madvise) instead. */
+FZ_NOCOV static int zero(uintptr_t a, size_t len) {
   static unsigned char vec[FZ_SEG_SLOT / FZ_PAGE];
-  if (len >= ((size_t)4 << 20))
-    return drop(a, len); /* large: cheaper to give the pages back */
+  size_t n = len / FZ_PAGE;
+  if (n <= ZERO_DIRECT) {
+    memset((void *)a, 0, len);
+    return 0;
+  }
+  int gave_back = 0;
   while (len) {
-    size_t n = len < FZ_SEG_SLOT ? len : FZ_SEG_SLOT;
-    if (mincore((void *)a, n, vec) != 0) {
-      drop(a, n);
+    size_t k = len < FZ_SEG_SLOT ? len : FZ_SEG_SLOT, r = 0;
+    if (mincore((void *)a, k, vec) != 0) {
+      drop(a, k);
+      gave_back = 1;
     } else {
-      for (size_t p = 0; p < n / FZ_PAGE; p++)
-        if (vec[p] & 1)
-          memset((void *)(a + p * FZ_PAGE), 0, FZ_PAGE);
+      for (size_t p = 0; p < k / FZ_PAGE; p++)
+        r += vec[p] & 1;
+      if (r > ZERO_MEMSET_MAX) {
+        drop(a, k);
+        gave_back = 1;
+      } else if (r) {
+        for (size_t p = 0; p < k / FZ_PAGE; p++)
+          if (vec[p] & 1)
+            memset((void *)(a + p * FZ_PAGE), 0, FZ_PAGE);
+      }
     }
-    a += n;
-    len -= n;
+    a += k;
+    len -= k;
+  }
+  return gave_back;
+}
+
+/* ------------------------------------------------ map-zone protections */
+
+/* Set the real protection of pages [i, j) to p, zeroing stale pages on
+ * the way up (they need to be writable for that). One mprotect per run
+ * of pages that need the same change. */
+FZ_NOCOV static void set_real(size_t i, size_t j, int p) {
+  while (i < j) {
+    uint8_t s = S.pg[i];
+    if (REAL(s) == (unsigned)p && !(s & STALE && p != P_NONE)) {
+      i++;
+      continue;
+    }
+    int stale = s & STALE && p != P_NONE;
+    size_t k = i + 1;
+    while (k < j && REAL(S.pg[k]) == REAL(s) &&
+           !!(S.pg[k] & STALE && p != P_NONE) == stale)
+      k++;
+    if (stale) {
+      if (REAL(s) != P_RW)
+        prot(pgaddr(i), (k - i) * FZ_PAGE, P_RW);
+      memset((void *)pgaddr(i), 0, (k - i) * FZ_PAGE);
+      if (p != P_RW)
+        prot(pgaddr(i), (k - i) * FZ_PAGE, p);
+    } else {
+      prot(pgaddr(i), (k - i) * FZ_PAGE, p);
+    }
+    /* Stale pages made inaccessible stay stale; the others are zero. */
+    for (size_t m = i; m < k; m++)
+      S.pg[m] = (uint8_t)((S.pg[m] & ~(3u | (p != P_NONE ? STALE : 0))) |
+                          (unsigned)p);
+    i = k;
   }
 }
 
-
-
-static void prot(uintptr_t a, size_t len, int p) {
-  if (len && mprotect((void *)a, len, p) != 0)
-    fz_finding("HARNESS", "mprotect(%#lx, %zu) failed: errno %d",
-               (unsigned long)a, len, errno);
+/* A fresh mapping [a, a+len): logically read-write; real read-write now,
+ * except its first and last page when they are inaccessible (lazy: see
+ * the top of this file). A read-only page is raised now: a read would
+ * not fault, and it must read as zero. */
+FZ_NOCOV static void map_pages(uintptr_t a, size_t len) {
+  size_t i = pgno(a), j = pgno(a + len);
+  for (size_t m = i; m < j; m++)
+    S.pg[m] = (uint8_t)((S.pg[m] & (3u | STALE)) | P_RW << 2);
+  if (j - i > 2)
+    set_real(i + 1, j - 1, P_RW);
+  if (REAL(S.pg[i]) == P_READ)
+    set_real(i, i + 1, P_RW);
+  if (j - 1 > i && REAL(S.pg[j - 1]) == P_READ)
+    set_real(j - 1, j, P_RW);
 }
 
-/* A request for `len` more bytes: refused past the budget or when it is
- * the injected failure. */
+/* [a, a+len) leaves a mapping: it becomes free memory (logically
+ * read-write) that must read as zero when it is next handed out. */
+FZ_NOCOV static void unmap_pages(uintptr_t a, size_t len) {
+  size_t i = pgno(a), j = pgno(a + len), rw = 0;
+  for (size_t m = i; m < j; m++) {
+    uint8_t s = S.pg[m];
+    if (REAL(s) == P_RW)
+      rw++;
+    else
+      s |= STALE;
+    S.pg[m] = (uint8_t)((s & ~(3u << 2)) | P_RW << 2);
+  }
+  if (rw == j - i) {
+    zero(a, len);
+    return;
+  }
+  /* Zero the read-write runs; the others are stale until raised. */
+  for (size_t m = i; m < j;) {
+    size_t k = m + 1;
+    int w = REAL(S.pg[m]) == P_RW;
+    while (k < j && (REAL(S.pg[k]) == P_RW) == w)
+      k++;
+    if (w)
+      zero(pgaddr(m), (k - m) * FZ_PAGE);
+    m = k;
+  }
+}
+
+/* The allocator's protect on [a, a+len) of a mapping. */
+FZ_NOCOV static void protect_pages(uintptr_t a, size_t len, int p) {
+  size_t i = pgno(a), j = pgno(a + len);
+  for (size_t m = i; m < j; m++)
+    S.pg[m] = (uint8_t)((S.pg[m] & (3u | STALE)) | (unsigned)p << 2);
+  set_real(i, j, p);
+}
+
+/* Real protection of [a, a+len) up to its logical one (before a copy or
+ * a move). */
+FZ_NOCOV static void raise_pages(uintptr_t a, size_t len) {
+  for (size_t m = pgno(a), j = pgno(a + len); m < j;) {
+    unsigned l = LOGICAL(S.pg[m]);
+    size_t k = m + 1;
+    while (k < j && LOGICAL(S.pg[k]) == l)
+      k++;
+    set_real(m, k, (int)l);
+    m = k;
+  }
+}
+
+static struct sigaction prev_segv;
+static int handler_on;
+
+FZ_NOCOV static void on_segv(int sig, siginfo_t *si, void *uc) {
+  uintptr_t a = (uintptr_t)si->si_addr;
+  if (S.base && in_map_zone(a, 1)) {
+    size_t i = pgno(a);
+    uint8_t s = S.pg[i];
+    if (REAL(s) < LOGICAL(s)) {
+      set_real(i, i + 1, (int)LOGICAL(s));
+      return; /* the access runs again */
+    }
+  }
+  /* A real fault: whoever was there before decides. */
+  if (prev_segv.sa_flags & SA_SIGINFO) {
+    if (prev_segv.sa_sigaction) {
+      prev_segv.sa_sigaction(sig, si, uc);
+      return;
+    }
+  } else if (prev_segv.sa_handler != SIG_DFL &&
+             prev_segv.sa_handler != SIG_IGN) {
+    prev_segv.sa_handler(sig);
+    return;
+  }
+  signal(SIGSEGV, SIG_DFL); /* the access faults again and kills */
+}
+
+/* Install on_segv once, after the fuzzing engine installed its handler
+ * (libFuzzer does so after LLVMFuzzerInitialize, before the first input). */
+FZ_NOCOV static void install_handler(void) {
+  if (handler_on)
+    return;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_segv;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGSEGV, &sa, &prev_segv) != 0) {
+    fprintf(stderr, "bonbon-fuzz: cannot install the SIGSEGV handler\n");
+    abort();
+  }
+  handler_on = 1;
+}
+
+/* ------------------------------------------------------------ requests */
+
 /* The injected failure: the fail_at-th request. */
 static int inject(void) {
   unsigned long n = ++fz_src_stats.calls;
@@ -110,6 +322,8 @@ static int inject(void) {
   return 0;
 }
 
+/* A request for `len` more bytes: refused past the budget or when it is
+ * the injected failure. */
 static int grant(size_t len) {
   if (inject())
     return 0;
@@ -144,11 +358,8 @@ static void *src_reserve(void *ctx, size_t len, size_t align) {
   (void)ctx;
   if (len == 0 || len % FZ_PAGE || align == 0 || (align & (align - 1)))
     fz_finding("SOURCE-CONTRACT", "reserve(%zu, %zu)", len, align);
-  ++fz_src_stats.calls;
-  if (S.fail_at && fz_src_stats.calls == S.fail_at) {
-    fz_src_stats.refusals++;
+  if (inject())
     return NULL;
-  }
   size_t n = (len + FZ_SEG_SLOT - 1) / FZ_SEG_SLOT;
   size_t step = align > FZ_SEG_SLOT ? align / FZ_SEG_SLOT : 1;
   for (size_t i = 0; i + n <= FZ_SEG_SLOTS; i += step) {
@@ -182,7 +393,7 @@ static int src_commit(void *ctx, void *addr, size_t len) {
                addr, len);
   if (!grant(len))
     return -1;
-  prot((uintptr_t)addr, len, PROT_READ | PROT_WRITE);
+  prot((uintptr_t)addr, len, P_RW);
   zero((uintptr_t)addr, len); /* it may hold an earlier input's data */
   S.seg[i].committed += len;
   S.used += len;
@@ -195,7 +406,7 @@ static int src_decommit(void *ctx, void *addr, size_t len) {
   if (i < 0 || len > S.seg[i].committed)
     fz_finding("SOURCE-CONTRACT", "decommit(%p, %zu) outside a commit", addr,
                len);
-  prot((uintptr_t)addr, len, PROT_NONE); /* commit zeroes it again */
+  prot((uintptr_t)addr, len, P_NONE); /* commit zeroes it again */
   S.seg[i].committed -= len;
   S.used -= len;
   return 0;
@@ -203,9 +414,8 @@ static int src_decommit(void *ctx, void *addr, size_t len) {
 
 static void seg_free(size_t i) {
   uintptr_t a = seg_base() + i * FZ_SEG_SLOT;
-  size_t n = S.seg[i].nslots, len = n * FZ_SEG_SLOT, keep = (size_t)1 << 20;
-  prot(a, len, PROT_NONE);
-  drop(a + keep, len - keep); /* bounds the fuzzer's RSS */
+  size_t n = S.seg[i].nslots;
+  prot(a, n * FZ_SEG_SLOT, P_NONE); /* commit zeroes it again */
   S.used -= S.seg[i].committed;
   for (size_t j = 0; j < n; j++)
     S.seg[i + j].nslots = 0;
@@ -227,7 +437,7 @@ static int src_purge(void *ctx, void *addr, size_t len) {
   if (seg_start((uintptr_t)addr, len) < 0)
     fz_finding("SOURCE-CONTRACT", "purge(%p, %zu) outside a reservation",
                addr, len);
-  drop((uintptr_t)addr, len);
+  zero((uintptr_t)addr, len);
   return 0;
 }
 
@@ -300,18 +510,16 @@ static void *src_map(void *ctx, size_t len) {
   }
   S.maps[S.nmaps].a = a;
   S.maps[S.nmaps].len = len;
-  S.maps[S.nmaps].prot = 0;
   S.nmaps++;
   S.used += len;
+  map_pages(a, len);
   return (void *)a;
 }
 
 static void map_drop(size_t i) {
   uintptr_t a = S.maps[i].a;
   size_t len = S.maps[i].len;
-  if (S.maps[i].prot) /* guard pages, sealed metadata */
-    prot(a, len, PROT_READ | PROT_WRITE);
-  zero(a, len);
+  unmap_pages(a, len);
   S.used -= len;
   S.maps[i] = S.maps[--S.nmaps];
   free_insert(a, len + FZ_PAGE);
@@ -325,8 +533,51 @@ static void src_unmap(void *ctx, void *addr, size_t len) {
   map_drop((size_t)i);
 }
 
-/* Move the pages with mremap (no copy), then plug the hole it leaves in
- * the zone. Shrinking stays in place. */
+/* Copy the resident pages of [a, a+len) to b (free memory, zero), then
+ * zero the source: the pages that are not resident read as zero on both
+ * sides already. The destination is raised first. */
+FZ_NOCOV static void move_pages(uintptr_t a, uintptr_t b, size_t len) {
+  static unsigned char vec[FZ_MAP_ZONE / FZ_PAGE / 64];
+  raise_pages(b, len);
+  for (size_t off = 0; off < len;) {
+    size_t k = len - off < sizeof vec * FZ_PAGE ? len - off
+                                                 : sizeof vec * FZ_PAGE;
+    if (mincore((void *)(a + off), k, vec) != 0) {
+      memcpy((void *)(b + off), (void *)(a + off), k);
+    } else {
+      for (size_t p = 0; p < k / FZ_PAGE; p++)
+        if (vec[p] & 1)
+          memcpy((void *)(b + off + p * FZ_PAGE),
+                 (void *)(a + off + p * FZ_PAGE), FZ_PAGE);
+    }
+    off += k;
+  }
+}
+
+/* Move the pages of mapping [a, a+len) to b (a fresh mapping): with
+ * mremap (no copy) when the kernel can move them as one piece, then plug
+ * the hole with fresh zero pages; else copy the resident ones. */
+FZ_NOCOV static void remap_move(uintptr_t a, uintptr_t b, size_t len) {
+  void *m = mremap((void *)a, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+                   (void *)b);
+  if (m == MAP_FAILED) { /* several mappings in the kernel's view */
+    move_pages(a, b, len);
+    unmap_pages(a, len);
+    return;
+  }
+  if (mmap((void *)a, len, PROT_READ | PROT_WRITE,
+           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+           0) == MAP_FAILED)
+    fz_finding("HARNESS", "mmap plug failed: errno %d", errno);
+  for (size_t i = pgno(a), j = pgno(a + len); i < j; i++)
+    S.pg[i] = STATE(P_RW, P_RW);
+  for (size_t i = pgno(b), j = pgno(b + len); i < j; i++)
+    S.pg[i] = STATE(P_RW, P_RW); /* the moved pages, raised before */
+}
+
+/* Grow: move the mapping's pages with mremap (no copy) when it can move
+ * them as they are, else copy its resident pages; the rest of the new
+ * range is free memory, zero already. Shrinking stays in place. */
 static void *src_remap(void *ctx, void *addr, size_t old_len,
                        size_t new_len) {
   (void)ctx;
@@ -335,12 +586,9 @@ static void *src_remap(void *ctx, void *addr, size_t old_len,
     fz_finding("SOURCE-CONTRACT", "remap(%p, %zu, %zu)", addr, old_len,
                new_len);
   uintptr_t a = (uintptr_t)addr;
-  if (S.maps[i].prot) { /* one VMA again, and readable for a copy */
-    prot(a, old_len, PROT_READ | PROT_WRITE);
-    S.maps[i].prot = 0;
-  }
+  raise_pages(a, old_len); /* one protection, as a copy or mremap needs */
   if (new_len <= old_len) {
-    zero(a + new_len, old_len - new_len);
+    unmap_pages(a + new_len, old_len - new_len);
     S.maps[i].len = new_len;
     S.used -= old_len - new_len;
     /* The page after the new end is the new guard page. */
@@ -354,17 +602,8 @@ static void *src_remap(void *ctx, void *addr, size_t old_len,
     fz_src_stats.refusals++;
     return NULL;
   }
-  void *m = mremap(addr, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED,
-                   (void *)b);
-  if (m != MAP_FAILED) {
-    if (mmap(addr, old_len, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
-             0) == MAP_FAILED)
-      fz_finding("HARNESS", "mmap plug failed: errno %d", errno);
-  } else { /* the old range spans two VMAs: copy */
-    memcpy((void *)b, addr, old_len);
-    zero(a, old_len);
-  }
+  map_pages(b, new_len);
+  remap_move(a, b, old_len);
   free_insert(a, old_len + FZ_PAGE);
   S.maps[i].a = b;
   S.maps[i].len = new_len;
@@ -374,21 +613,24 @@ static void *src_remap(void *ctx, void *addr, size_t old_len,
 
 static int src_protect(void *ctx, void *addr, size_t len, int p) {
   (void)ctx;
-  static const int m[3] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE};
   if (p < 0 || p > 2 || !page_ok((uintptr_t)addr, len))
     fz_finding("SOURCE-CONTRACT", "protect(%p, %zu, %d)", addr, len, p);
   uintptr_t a = (uintptr_t)addr;
-  int in = seg_find(a, len) >= 0;
+  int in = seg_find(a, len) >= 0, map = 0;
   for (size_t i = 0; i < S.nmaps && !in; i++)
     if (a >= S.maps[i].a && a < S.maps[i].a + S.maps[i].len &&
         len <= S.maps[i].a + S.maps[i].len - a)
-      in = 1, S.maps[i].prot = 1;
+      in = map = 1;
   if (!in)
     fz_finding("SOURCE-CONTRACT", "protect(%p, %zu) of memory it does not "
                "own", addr, len);
   if (inject())
     return -1;
-  return mprotect(addr, len, m[p]);
+  if (map)
+    protect_pages(a, len, p);
+  else
+    prot(a, len, p);
+  return 0;
 }
 
 static const bb_source source = {
@@ -420,7 +662,10 @@ void fz_source_init(void) {
                     "differ from other processes\n");
   }
   S.base = (uintptr_t)p;
-  prot(map_base(), FZ_MAP_ZONE + FZ_HARNESS_ZONE, PROT_READ | PROT_WRITE);
+  /* Small pages: a huge page would make every first touch clear 2 MiB. */
+  madvise(p, ZONE_LEN, MADV_NOHUGEPAGE);
+  prot(map_base(), FZ_MAP_ZONE + FZ_HARNESS_ZONE, P_RW);
+  memset(S.pg, STATE(P_RW, P_RW), sizeof S.pg);
   fz_source_reset();
 }
 
@@ -436,7 +681,30 @@ void fz_source_reset(void) {
   S.used = 0;
 }
 
+/* Pages stay resident from input to input; every 1024 inputs, when the
+ * process holds more than RSS_VALVE bytes, give the whole zone back. */
+#define RSS_VALVE ((size_t)768 << 20)
+
+FZ_NOCOV static void rss_valve(void) {
+  static unsigned long n;
+  if (++n % 1024 != 0 || fz_source_live())
+    return;
+  unsigned long size = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f)
+    return;
+  int ok = fscanf(f, "%lu %lu", &size, &resident) == 2;
+  fclose(f);
+  if (!ok || resident * FZ_PAGE <= RSS_VALVE)
+    return;
+  drop(S.base, ZONE_LEN - FZ_HARNESS_ZONE);
+  for (size_t i = 0; i < MAP_PAGES; i++)
+    S.pg[i] &= (uint8_t)~STALE; /* all zero now */
+}
+
 void fz_source_begin(size_t budget, unsigned long fail_at) {
+  install_handler();
+  rss_valve();
   S.budget = budget;
   S.fail_at = fail_at;
   fz_src_stats.calls = 0;
