@@ -31,12 +31,15 @@
 /* ------------------------------------------------------ memory source */
 
 /* Fixed addresses: the segment zone (64 MiB-aligned reservations), the map
- * zone (metadata and mapped chunks) and the harness zone (the attacker's
- * buffer and the slot table, which must stay outside the heap). */
+ * zone (metadata and mapped chunks: one 512 MiB region per size class)
+ * and the harness zone (the attacker's buffer and the slot table, which
+ * must stay outside the heap). */
 #define FZ_ZONE_BASE ((uintptr_t)0x200000000000ull)
 #define FZ_SEG_SLOT ((size_t)1 << 26)
 #define FZ_SEG_SLOTS 32u
-#define FZ_MAP_ZONE ((size_t)4 << 30)
+#define FZ_MAP_CLASSES 16u
+#define FZ_MAP_REGION ((size_t)512 << 20)
+#define FZ_MAP_ZONE (FZ_MAP_CLASSES * FZ_MAP_REGION)
 #define FZ_HARNESS_ZONE ((size_t)1 << 20)
 
 struct fz_stats {

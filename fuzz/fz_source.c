@@ -2,8 +2,8 @@
  *
  * One PROT_NONE, MAP_NORESERVE zone at a fixed address holds everything
  * the heap gets: 64 MiB segment slots (reservations, lowest first), the
- * map zone (mappings, first fit, a gap page after each) and the harness
- * zone. Both orders are deterministic, so the same input gets the same
+ * map zone (mappings in slots by size class, lowest first, a gap page
+ * after each) and the harness zone. Both orders are deterministic, so the same input gets the same
  * addresses in every process.
  *
  * Speed. On the development machine (a virtual machine) an mprotect that
@@ -68,8 +68,9 @@
 #define HARNESS_BASE (MAP_BASE + FZ_MAP_ZONE)
 #define ZONE_LEN (FZ_SEG_SLOTS * FZ_SEG_SLOT + FZ_MAP_ZONE + FZ_HARNESS_ZONE)
 #define MAX_MAPS 4096u
-#define MAX_FREE 4096u
 #define MAP_PAGES (FZ_MAP_ZONE / FZ_PAGE)
+/* Slots of the smallest class (2 pages), and the bitmap words for them. */
+#define MAX_SLOTS (FZ_MAP_REGION / (2 * FZ_PAGE))
 
 /* Zeroing: ranges up to ZERO_DIRECT pages are memset whole (a page that
  * was not resident is faulted in once and then stays); larger ones ask
@@ -83,6 +84,8 @@
 struct ext {
   uintptr_t a;
   size_t len;
+  unsigned cls; /* its slot: size class and index */
+  size_t idx;
 };
 
 /* Page states of the map zone: real protection (bits 0-1), logical
@@ -98,11 +101,11 @@ static struct {
   struct {
     size_t nslots;    /* 0: free; else the reservation's length in slots */
     size_t committed; /* bytes, for the budget */
+    int touched;      /* something was committed since the reservation */
   } seg[FZ_SEG_SLOTS];
   struct ext maps[MAX_MAPS]; /* live mappings (guard page not included) */
   size_t nmaps;
-  struct ext freel[MAX_FREE]; /* free map-zone extents, sorted */
-  size_t nfree;
+  uint64_t slots[FZ_MAP_CLASSES][MAX_SLOTS / 64]; /* slots in use */
   size_t used, budget;
   unsigned long fail_at;
   uint8_t pg[MAP_PAGES]; /* page states of the map zone */
@@ -217,32 +220,43 @@ FZ_NOCOV static void map_pages(uintptr_t a, size_t len) {
     set_real(j - 1, j, P_RW);
 }
 
-/* [a, a+len) leaves a mapping: it becomes free memory (logically
- * read-write) that must read as zero when it is next handed out. */
-FZ_NOCOV static void unmap_pages(uintptr_t a, size_t len) {
-  size_t i = pgno(a), j = pgno(a + len), rw = 0;
-  for (size_t m = i; m < j; m++) {
-    uint8_t s = S.pg[m];
-    if (REAL(s) == P_RW)
-      rw++;
-    else
-      s |= STALE;
-    S.pg[m] = (uint8_t)((s & ~(3u << 2)) | P_RW << 2);
-  }
-  if (rw == j - i) {
-    zero(a, len);
-    return;
-  }
-  /* Zero the read-write runs; the others are stale until raised. */
+/* Pages [i, j) of the map zone become free memory (logically
+ * read-write) that must read as zero when it is next handed out: memset
+ * the read-write ones, mark the others stale (zeroed when raised). */
+FZ_NOCOV static void free_pages(size_t i, size_t j) {
   for (size_t m = i; m < j;) {
     size_t k = m + 1;
     int w = REAL(S.pg[m]) == P_RW;
     while (k < j && (REAL(S.pg[k]) == P_RW) == w)
       k++;
     if (w)
-      zero(pgaddr(m), (k - m) * FZ_PAGE);
+      memset((void *)pgaddr(m), 0, (k - m) * FZ_PAGE);
+    for (size_t x = m; x < k; x++)
+      S.pg[x] = (uint8_t)((S.pg[x] & ~(3u << 2)) | P_RW << 2 |
+                          (w ? 0u : STALE));
     m = k;
   }
+}
+
+/* [a, a+len) leaves a mapping. A small one is zeroed page by page. A
+ * large one has its first and last MAP_EDGE pages zeroed that way (the
+ * header, the canary, the model's windows: what is written in most
+ * inputs) and its interior given back with one madvise, which costs
+ * little when few of its pages were touched: asking mincore which pages
+ * are resident costs about 16 ns per page of a sparse range here (65 us
+ * for 16 MiB), more than faulting the few touched pages in again. */
+#define MAP_EDGE 4u
+FZ_NOCOV static void unmap_pages(uintptr_t a, size_t len) {
+  size_t i = pgno(a), j = pgno(a + len);
+  if (j - i <= ZERO_DIRECT + 2 * MAP_EDGE) {
+    free_pages(i, j);
+    return;
+  }
+  free_pages(i, i + MAP_EDGE);
+  free_pages(j - MAP_EDGE, j);
+  drop(pgaddr(i + MAP_EDGE), (j - i - 2 * MAP_EDGE) * FZ_PAGE);
+  for (size_t m = i + MAP_EDGE; m < j - MAP_EDGE; m++)
+    S.pg[m] = (uint8_t)((S.pg[m] & 3u) | P_RW << 2); /* zero now */
 }
 
 /* The allocator's protect on [a, a+len) of a mapping. */
@@ -369,6 +383,7 @@ static void *src_reserve(void *ctx, size_t len, size_t align) {
     if (j == n) {
       S.seg[i].nslots = n;
       S.seg[i].committed = 0;
+      S.seg[i].touched = 0;
       for (j = 1; j < n; j++)
         S.seg[i + j].nslots = (size_t)-1; /* covered, not a start */
       return (void *)(seg_base() + i * FZ_SEG_SLOT);
@@ -395,6 +410,7 @@ static int src_commit(void *ctx, void *addr, size_t len) {
     return -1;
   prot((uintptr_t)addr, len, P_RW);
   zero((uintptr_t)addr, len); /* it may hold an earlier input's data */
+  S.seg[i].touched = 1;
   S.seg[i].committed += len;
   S.used += len;
   return 0;
@@ -415,7 +431,8 @@ static int src_decommit(void *ctx, void *addr, size_t len) {
 static void seg_free(size_t i) {
   uintptr_t a = seg_base() + i * FZ_SEG_SLOT;
   size_t n = S.seg[i].nslots;
-  prot(a, n * FZ_SEG_SLOT, P_NONE); /* commit zeroes it again */
+  if (S.seg[i].touched) /* else it is inaccessible already */
+    prot(a, n * FZ_SEG_SLOT, P_NONE); /* commit zeroes it again */
   S.used -= S.seg[i].committed;
   for (size_t j = 0; j < n; j++)
     S.seg[i + j].nslots = 0;
@@ -443,51 +460,56 @@ static int src_purge(void *ctx, void *addr, size_t len) {
 
 /* ------------------------------------------------------------ mappings */
 
-static void free_insert(uintptr_t a, size_t len) {
-  size_t i = 0;
-  while (i < S.nfree && S.freel[i].a < a)
-    i++;
-  /* Merge with the previous and the next extent when they touch. */
-  if (i > 0 && S.freel[i - 1].a + S.freel[i - 1].len == a) {
-    S.freel[i - 1].len += len;
-    if (i < S.nfree && a + len == S.freel[i].a) {
-      S.freel[i - 1].len += S.freel[i].len;
-      memmove(&S.freel[i], &S.freel[i + 1],
-              (S.nfree - i - 1) * sizeof S.freel[0]);
-      S.nfree--;
-    }
-    return;
-  }
-  if (i < S.nfree && a + len == S.freel[i].a) {
-    S.freel[i].a = a;
-    S.freel[i].len += len;
-    return;
-  }
-  if (S.nfree == MAX_FREE)
-    fz_finding("HARNESS", "map zone too fragmented");
-  memmove(&S.freel[i + 1], &S.freel[i], (S.nfree - i) * sizeof S.freel[0]);
-  S.freel[i].a = a;
-  S.freel[i].len = len;
-  S.nfree++;
+/* The map zone is one FZ_MAP_REGION per size class: class c (1 to
+ * FZ_MAP_CLASSES) holds mappings of up to 2^c - 2 pages, one per slot of
+ * 2^c pages, one page into the slot (with at least one gap page after).
+ * So a mapping of the same size lands at the same address input after
+ * input (lowest free slot first), and its guard pages stay protected from
+ * one input to the next (see the top of this file).
+ * Why one page in: the slot's start is aligned to its size, and
+ * memalign(A) of a mapped chunk maps 2A + n bytes, puts the block at the
+ * first A-aligned address at least A past the start, and fills the rest
+ * with its canary: a mapping that starts A-aligned gets A bytes of canary
+ * (16384 pages for A = 64 MiB), one that starts a page past an
+ * A-aligned address gets one page. */
+static unsigned map_class(size_t len) {
+  size_t pages = len / FZ_PAGE + 2; /* the page before, the gap page */
+  unsigned c = 1;
+  while (c <= FZ_MAP_CLASSES && ((size_t)1 << c) < pages)
+    c++;
+  return c; /* FZ_MAP_CLASSES + 1: too large for any class */
 }
 
-/* First fit of len + a guard page; 0 when the zone is full. */
-static uintptr_t free_take(size_t len) {
-  size_t need = len + FZ_PAGE;
-  for (size_t i = 0; i < S.nfree; i++) {
-    if (S.freel[i].len >= need) {
-      uintptr_t a = S.freel[i].a;
-      S.freel[i].a += need;
-      S.freel[i].len -= need;
-      if (S.freel[i].len == 0) {
-        memmove(&S.freel[i], &S.freel[i + 1],
-                (S.nfree - i - 1) * sizeof S.freel[0]);
-        S.nfree--;
-      }
-      return a;
-    }
+static size_t slot_bytes(unsigned c) { return ((size_t)1 << c) * FZ_PAGE; }
+
+static uintptr_t slot_base(unsigned c, size_t idx) {
+  return map_base() + (c - 1) * FZ_MAP_REGION + idx * slot_bytes(c);
+}
+
+/* A slot for `len` bytes: records its class and index in *m and returns
+ * the mapping's address, or 0 when the class is full or len too large. */
+static uintptr_t slot_take(size_t len, struct ext *m) {
+  unsigned c = map_class(len);
+  if (c > FZ_MAP_CLASSES)
+    return 0;
+  size_t n = FZ_MAP_REGION / slot_bytes(c);
+  for (size_t w = 0; w * 64 < n; w++) {
+    uint64_t used = S.slots[c - 1][w];
+    if (used == ~(uint64_t)0)
+      continue;
+    size_t idx = w * 64 + (size_t)__builtin_ctzll(~used);
+    if (idx >= n)
+      return 0;
+    S.slots[c - 1][w] |= (uint64_t)1 << (idx % 64);
+    m->cls = c;
+    m->idx = idx;
+    return slot_base(c, idx) + FZ_PAGE;
   }
   return 0;
+}
+
+static void slot_give(const struct ext *m) {
+  S.slots[m->cls - 1][m->idx / 64] &= ~((uint64_t)1 << (m->idx % 64));
 }
 
 static long map_find(uintptr_t a) {
@@ -503,13 +525,14 @@ static void *src_map(void *ctx, size_t len) {
     fz_finding("SOURCE-CONTRACT", "map(%zu)", len);
   if (!grant(len))
     return NULL;
-  uintptr_t a = S.nmaps < MAX_MAPS ? free_take(len) : 0;
+  struct ext *m = &S.maps[S.nmaps];
+  uintptr_t a = S.nmaps < MAX_MAPS ? slot_take(len, m) : 0;
   if (!a) {
     fz_src_stats.refusals++;
     return NULL;
   }
-  S.maps[S.nmaps].a = a;
-  S.maps[S.nmaps].len = len;
+  m->a = a;
+  m->len = len;
   S.nmaps++;
   S.used += len;
   map_pages(a, len);
@@ -521,8 +544,8 @@ static void map_drop(size_t i) {
   size_t len = S.maps[i].len;
   unmap_pages(a, len);
   S.used -= len;
+  slot_give(&S.maps[i]);
   S.maps[i] = S.maps[--S.nmaps];
-  free_insert(a, len + FZ_PAGE);
 }
 
 static void src_unmap(void *ctx, void *addr, size_t len) {
@@ -589,22 +612,23 @@ static void *src_remap(void *ctx, void *addr, size_t old_len,
   raise_pages(a, old_len); /* one protection, as a copy or mremap needs */
   if (new_len <= old_len) {
     unmap_pages(a + new_len, old_len - new_len);
-    S.maps[i].len = new_len;
+    S.maps[i].len = new_len; /* it keeps its slot */
     S.used -= old_len - new_len;
-    /* The page after the new end is the new guard page. */
-    free_insert(a + new_len + FZ_PAGE, old_len - new_len);
     return addr;
   }
   if (!grant(new_len - old_len))
     return NULL;
-  uintptr_t b = free_take(new_len);
+  struct ext nm;
+  uintptr_t b = slot_take(new_len, &nm);
   if (!b) {
     fz_src_stats.refusals++;
     return NULL;
   }
   map_pages(b, new_len);
   remap_move(a, b, old_len);
-  free_insert(a, old_len + FZ_PAGE);
+  slot_give(&S.maps[i]);
+  S.maps[i].cls = nm.cls;
+  S.maps[i].idx = nm.idx;
   S.maps[i].a = b;
   S.maps[i].len = new_len;
   S.used += new_len - old_len;
@@ -675,9 +699,7 @@ void fz_source_reset(void) {
       seg_free(i);
   while (S.nmaps)
     map_drop(S.nmaps - 1);
-  S.nfree = 1;
-  S.freel[0].a = map_base();
-  S.freel[0].len = FZ_MAP_ZONE;
+  memset(S.slots, 0, sizeof S.slots);
   S.used = 0;
 }
 
