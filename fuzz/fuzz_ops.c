@@ -7,6 +7,11 @@
  *                       (header[1] + 1)-th request
  *             bit 3     small memory budget (4 MiB instead of 48 MiB)
  *             bit 4     large budget (192 MiB: several heap segments)
+ *             bit 5     the memory source has no `purge` (the heap
+ *                       decommits what it trims)
+ *             bit 6     the memory source has no `protect` (no guard
+ *                       pages, nothing sealed)
+ *             bit 7     the (header[3] + 1)-th purge or decommit fails
  *   header[2]           runtime options of the heap (fz_options: thread
  *                       cache size, quarantine, zero-on-free limit)
  *   record    b0 & 31   operation (table below); b0 >> 5 its modifier
@@ -74,7 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
   }
   fz_fatal.jmp = &jb;
   fz_source_begin(budget, fail_at);
-  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1, fz_options(d[2])};
+  if (d[0] & 128)
+    fz_source_fail_give_back((unsigned long)d[3] + 1);
+  const bb_source *src = fz_source_variant(
+      (d[0] & 32 ? FZ_SRC_NO_PURGE : 0) | (d[0] & 64 ? FZ_SRC_NO_PROTECT : 0));
+  bb_heap_config cfg = {src, 1, fz_hash(d, len), 1, fz_options(d[2])};
   bb_heap *h = bb_heap_create(&cfg);
   if (!h) {
     if (!fz_src_stats.refusals)
@@ -92,9 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
   fz_model_begin(h, 0);
   /* Simulated stray accesses to memory the allocator protected: they must
    * fault (the memory source's lazy protections stay exact). */
-  if (fz_shim() == 15) /* the guard page before the sealed page */
+  if (fz_shim() == 15 && src->protect) /* the guard before the sealed page */
     ((volatile char *)((struct bb_heap *)h)->ro)[-1] = 1;
-  if (fz_shim() == 16) /* the sealed page itself */
+  if (fz_shim() == 16 && src->protect) /* the sealed page itself */
     *(volatile char *)((struct bb_heap *)h)->ro = 1;
   unsigned n = 0;
   for (size_t off = 4; off + 4 <= len; off += 4) {
@@ -113,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
   bb_tls_ctx = NULL;
   fz_fatal.jmp = NULL;
   if (fz_shim() == 13)
-    fz_source->map(fz_source->ctx, FZ_PAGE); /* simulated forgotten map */
+    src->map(src->ctx, FZ_PAGE); /* simulated forgotten map */
   if (fz_source_live())
     fz_finding("LEAK", "bb_heap_destroy left %zu reservations or mappings",
                fz_source_live());

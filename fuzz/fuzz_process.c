@@ -14,11 +14,16 @@
  * the heap to be empty and consistent (NOT-EMPTY, HEAP-CHECK).
  *
  * Input: a 4-byte header (reserved, ignored), then 4-byte records:
- *   record    b0 & 7    the operation (fz_process_op's mod: 0 malloc and
+ *   record    b0 % 12   the operation (fz_process_op's mod: 0 malloc and
  *                       realloc, 1 calloc, 2 memalign, 3 posix_memalign,
  *                       valloc/pvalloc and aligned_alloc, 4 trim,
  *                       mallinfo2 and malloc_stats, 5 a burst, 6 a thread,
- *                       7 malloc/free, or a fork when xs is 3)
+ *                       7 malloc/free, or a fork when xs is 3, 8 the
+ *                       instance API (bb_heap_*) on the process heap, 9
+ *                       two to four threads at once (lock contention:
+ *                       new arenas), 10 a child with no fatal hook frees a
+ *                       bad pointer (message and abort), 11 a fork while
+ *                       another thread holds a context)
  *             b1 >> 6   two selector bits (xs)
  *             b2 b3     16-bit size code (fz_size)
  * Each operation checks alignment, usable size, ownership, contents,
@@ -51,9 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
     fz_opno = (long)(off / 4 - 1);
     size_t n = fz_size(fz_rd16(r + 2));
     if (fz_trace)
-      fz_tracef("#%ld process mod %u xs %u size %zu\n", fz_opno, r[0] & 7u,
+      fz_tracef("#%ld process mod %u xs %u size %zu\n", fz_opno, r[0] % 12u,
                 r[1] >> 6, n);
-    fz_process_op(r[0] & 7u, r[1] >> 6, n);
+    fz_process_op(r[0] % 12u, r[1] >> 6, n);
   }
   fz_opno = -1;
   return 0;

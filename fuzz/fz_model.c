@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -375,7 +376,8 @@ static void op_malloc(unsigned i, size_t n) {
                                                 (uintptr_t)q);
     (void)*(volatile uint8_t *)(sg->base + sg->committed);
   }
-  if (shim == 18 && !bb_segment_of((struct bb_heap *)H, (uintptr_t)q))
+  if (shim == 18 && !bb_segment_of((struct bb_heap *)H, (uintptr_t)q) &&
+      ((struct bb_heap *)H)->ro->src.protect)
     /* simulated write into the guard page after a mapped chunk */
     *(volatile uint8_t *)((uintptr_t)q - 16 +
                           ((n + 16 + FZ_PAGE - 1) & ~(size_t)(FZ_PAGE - 1))) = 1;
@@ -742,6 +744,92 @@ static void *thread_body(void *arg) {
   return NULL;
 }
 
+/* Several threads at once, each allocating, checking and freeing blocks
+ * of many sizes on the process heap: their arena locks collide, which
+ * makes the heap create arenas and spread the threads over them. */
+struct crowd {
+  pthread_barrier_t *go;
+  size_t n;
+  unsigned id;
+};
+
+static void *crowd_body(void *arg) {
+  const struct crowd *c = arg;
+  void *v[8] = {0};
+  size_t sz[8] = {0};
+  pthread_barrier_wait(c->go);
+  for (unsigned i = 0; i < 400; i++) {
+    unsigned k = (i * 7 + c->id) % 8;
+    if (v[k]) {
+      const uint8_t *b = v[k];
+      if (b[0] != (uint8_t)(k + c->id) || b[sz[k] - 1] != (uint8_t)k)
+        fz_finding("CONTENT", "process heap, thread %u: block %p changed",
+                   c->id, v[k]);
+      bb_free(v[k]);
+    }
+    sz[k] = 1 + (c->n + i * 40 + c->id * 24) % 3000;
+    v[k] = pcheck(bb_malloc(sz[k]), sz[k], 0, 0, "thread malloc");
+    if (v[k]) {
+      ((uint8_t *)v[k])[0] = (uint8_t)(k + c->id);
+      ((uint8_t *)v[k])[sz[k] - 1] = (uint8_t)k;
+    }
+  }
+  for (unsigned k = 0; k < 8; k++)
+    bb_free(v[k]);
+  return NULL;
+}
+
+static void crowd(size_t n, unsigned nthreads) {
+  pthread_t th[4];
+  struct crowd c[4];
+  pthread_barrier_t go;
+  pthread_barrier_init(&go, NULL, nthreads);
+  unsigned started = 0;
+  for (unsigned i = 0; i < nthreads; i++) {
+    c[i].go = &go;
+    c[i].n = n;
+    c[i].id = i;
+    if (pthread_create(&th[i], NULL, crowd_body, &c[i]) != 0)
+      break;
+    started++;
+  }
+  if (started < nthreads) /* release the ones waiting for the others */
+    fz_finding("PROCESS", "pthread_create failed");
+  for (unsigned i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  pthread_barrier_destroy(&go);
+}
+
+/* A thread that holds a context (and a cached block) on the process heap
+ * and waits on a pipe: alive, but idle, across a fork. */
+static void *idler_body(void *arg) {
+  int fd = *(int *)arg;
+  void *p = bb_malloc(48);
+  char c;
+  while (read(fd, &c, 1) < 0 && errno == EINTR)
+    ;
+  bb_free(p);
+  return NULL;
+}
+
+/* The child's side of the fatal path: no hook, so a detection prints
+ * "bonbon: <check> at <address>" on stderr and aborts. */
+static void on_abort(int sig) {
+  (void)sig;
+  if (__llvm_profile_write_file) /* coverage builds: count the child */
+    __llvm_profile_write_file();
+  _exit(134);
+}
+
+/* Wait for child pid; its exit status, or -1. */
+static int wait_child(pid_t pid) {
+  int status = 0;
+  pid_t w;
+  while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+    ;
+  return w == pid ? status : -1;
+}
+
 /* Put the process heap back into one canonical state: nothing cached,
  * every free chunk merged into the top, free segments released, the
  * thresholds and the bin hints at their defaults. Every operation leaves
@@ -780,6 +868,111 @@ void fz_process_op(unsigned mod, unsigned xs, size_t n) {
   bb_tls_ctx = real; /* the calling thread's own context */
   void *p, *q;
   switch (mod) {
+  case 8: { /* the instance API on the process heap */
+    bb_heap *ph = bb_process_heap();
+    p = pcheck(bb_heap_malloc(ph, n), n, 0, 0, "bb_heap_malloc");
+    if (p && bb_heap_usable_size(ph, p) != bb_malloc_usable_size(p))
+      fz_finding("USABLE-SIZE", "bb_heap_usable_size differs on the process "
+                 "heap");
+    if (p && !bb_heap_owns(ph, p, n ? n : 1))
+      fz_finding("OUTSIDE-HEAP", "bb_heap_owns(process heap, %p)", p);
+    size_t m = n < ((size_t)1 << 26) ? n * 2 + 1 : n / 2;
+    q = p ? pcheck(bb_heap_realloc(ph, p, m), m, 0, 0, "bb_heap_realloc")
+          : NULL;
+    if (q)
+      pverify(q, m < n ? m : n, "realloc");
+    bb_heap_free(ph, q ? q : p);
+    size_t t = calloc_size(3, n), total;
+    p = bb_heap_calloc(ph, 3, t);
+    if (__builtin_mul_overflow(t, (size_t)3, &total)) {
+      if (p)
+        fz_finding("NULL-RESULT", "bb_heap_calloc(3, %zu) succeeded", t);
+    } else if (pcheck(p, total, 0, 1, "bb_heap_calloc")) {
+      bb_heap_free_sized(ph, p, total);
+    }
+    size_t al = (size_t)64 << (xs * 4);
+    p = pcheck(bb_heap_memalign(ph, al, n), n, al, 0, "bb_heap_memalign");
+    bb_heap_free(ph, p);
+    bb_heap_trim(ph, xs * 4096);
+    struct bb_mallinfo2 mi = bb_heap_mallinfo2(ph);
+    if (mi.uordblks > mi.arena)
+      fz_finding("STATS", "process heap: uord %zu > arena %zu", mi.uordblks,
+                 mi.arena);
+    bb_heap_destroy(ph); /* the process heap cannot be destroyed */
+    bb_heap_destroy(NULL);
+    p = pcheck(bb_heap_malloc(ph, 100), 100, 0, 0, "malloc after destroy");
+    bb_heap_free(ph, p);
+    break;
+  }
+  case 9: /* threads at once: arena locks collide */
+    crowd(n, 2 + xs % 3);
+    break;
+  case 10: { /* the fatal path without a hook, in a child */
+    int pfd[2];
+    if (pipe(pfd) != 0)
+      break;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+      dup2(pfd[1], 2);
+      signal(SIGABRT, on_abort);
+      bb_set_fatal_hook(NULL);
+      char *c = bb_malloc(64);
+      bb_free(c + 16 * (1 + xs)); /* not a block: detected */
+      _exit(0);
+    }
+    close(pfd[1]);
+    char msg[256];
+    ssize_t k = 0, r;
+    while (k < (ssize_t)sizeof msg - 1 &&
+           ((r = read(pfd[0], msg + k, sizeof msg - 1 - (size_t)k)) > 0 ||
+            (r < 0 && errno == EINTR)))
+      k += r > 0 ? r : 0;
+    msg[k] = 0;
+    close(pfd[0]);
+    int st = pid > 0 ? wait_child(pid) : 0;
+    if (pid > 0 && (st == -1 || !((WIFEXITED(st) && WEXITSTATUS(st) == 134) ||
+                                  (WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT)) ||
+                    strncmp(msg, "bonbon: ", 8) != 0 || !strstr(msg, " at 0x") ||
+                    msg[k - 1] != '\n'))
+      fz_finding("PROCESS", "unhooked detection: status %#x, stderr \"%s\"",
+                 st, msg);
+    break;
+  }
+  case 11: { /* fork while another thread holds a context */
+    int pfd[2];
+    pthread_t th;
+    if (pipe(pfd) != 0)
+      break;
+    if (pthread_create(&th, NULL, idler_body, &pfd[0]) != 0) {
+      close(pfd[0]);
+      close(pfd[1]);
+      break;
+    }
+    p = pcheck(bb_malloc(n), n, 0, 0, "malloc");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+      bb_free(p);
+      void *c = bb_malloc(n % 4096 + 1);
+      bb_free(c);
+      int rc = bb_heap_check(bb_process_heap(), NULL) == 0 ? 0 : 1;
+      if (__llvm_profile_write_file)
+        __llvm_profile_write_file();
+      _exit(rc);
+    }
+    int st = pid > 0 ? wait_child(pid) : 0;
+    if (write(pfd[1], "x", 1) != 1)
+      fz_finding("HARNESS", "cannot wake the idle thread");
+    pthread_join(th, NULL);
+    close(pfd[0]);
+    close(pfd[1]);
+    bb_free(p);
+    if (pid > 0 && st != 0)
+      fz_finding("PROCESS", "the forked child's heap failed (status %#x)",
+                 st);
+    break;
+  }
   case 0:
     p = pcheck(bb_malloc(n), n, 0, 0, "malloc");
     if (p) {
@@ -882,12 +1075,8 @@ void fz_process_op(unsigned mod, unsigned xs, size_t n) {
         __llvm_profile_write_file();
       _exit(rc);
     }
-    int status = 0;
-    pid_t w = -1;
-    if (pid > 0) /* libFuzzer's timer interrupts the wait */
-      while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-        ;
-    if (pid > 0 && (w != pid || status != 0))
+    int status = pid > 0 ? wait_child(pid) : 0; /* EINTR: libFuzzer's timer */
+    if (pid > 0 && status != 0)
       fz_finding("PROCESS", "the forked child's heap failed (status %#x)",
                  status);
     break;

@@ -101,10 +101,10 @@ void fz_model_op(enum fz_op op, unsigned mod, unsigned xs, unsigned slot,
 /* Create the process heap and this thread's context on it, run a thread
  * and fork once (the child checks its heap), before fuzzing starts. */
 void fz_process_warm_up(void);
-/* One operation on the process heap (FZ_PROCESS): mod 0-7 picks it (see
- * fz_model.c), xs two more selector bits; n the size. It frees all it
- * allocates, settles the heap back into its canonical state and runs the
- * heap checker on it. mod 7 with xs 3 forks. */
+/* One operation on the process heap (FZ_PROCESS): mod 0-11 picks it (see
+ * fz_model.c and fuzz_process.c), xs two more selector
+ * bits; n the size. It frees all it allocates, settles the heap back into
+ * its canonical state and runs the heap checker on it. */
 void fz_process_op(unsigned mod, unsigned xs, size_t n);
 
 /* Checks callable from the targets. */

@@ -47,7 +47,7 @@
  * instrumented branches on every run (AFL++ stability).
  *
  * Fault injection refuses the N-th reserve, commit, map, remap or
- * protect.
+ * protect, or (separately) fails the N-th purge or decommit.
  *
  * Contract checks (finding SOURCE-CONTRACT): commit/decommit/purge stay
  * inside a live reservation and are page-aligned; release and unmap name
@@ -108,6 +108,7 @@ static struct {
   uint64_t slots[FZ_MAP_CLASSES][MAX_SLOTS / 64]; /* slots in use */
   size_t used, budget;
   unsigned long fail_at;
+  unsigned long give_back_fail_at, give_backs; /* purge, decommit */
   uint8_t pg[MAP_PAGES]; /* page states of the map zone */
 } S;
 
@@ -326,6 +327,13 @@ FZ_NOCOV static void install_handler(void) {
 
 /* ------------------------------------------------------------ requests */
 
+/* The injected failure of a purge or decommit: the give_back_fail_at-th
+ * one (the heap keeps the memory; no request is refused, so no NULL is
+ * allowed by it). */
+static int give_back_fails(void) {
+  return S.give_back_fail_at && ++S.give_backs == S.give_back_fail_at;
+}
+
 /* The injected failure: the fail_at-th request. */
 static int inject(void) {
   unsigned long n = ++fz_src_stats.calls;
@@ -422,6 +430,8 @@ static int src_decommit(void *ctx, void *addr, size_t len) {
   if (i < 0 || len > S.seg[i].committed)
     fz_finding("SOURCE-CONTRACT", "decommit(%p, %zu) outside a commit", addr,
                len);
+  if (give_back_fails())
+    return -1;
   prot((uintptr_t)addr, len, P_NONE); /* commit zeroes it again */
   S.seg[i].committed -= len;
   S.used -= len;
@@ -454,6 +464,8 @@ static int src_purge(void *ctx, void *addr, size_t len) {
   if (seg_start((uintptr_t)addr, len) < 0)
     fz_finding("SOURCE-CONTRACT", "purge(%p, %zu) outside a reservation",
                addr, len);
+  if (give_back_fails())
+    return -1;
   zero((uintptr_t)addr, len);
   return 0;
 }
@@ -657,11 +669,19 @@ static int src_protect(void *ctx, void *addr, size_t len, int p) {
   return 0;
 }
 
-static const bb_source source = {
-    src_reserve, src_commit, src_decommit, src_release, src_map,
-    src_remap,   src_unmap,  src_protect,  src_purge,   NULL,
+static const bb_source sources[4] = {
+    {src_reserve, src_commit, src_decommit, src_release, src_map, src_remap,
+     src_unmap, src_protect, src_purge, NULL},
+    {src_reserve, src_commit, src_decommit, src_release, src_map, src_remap,
+     src_unmap, src_protect, NULL, NULL},
+    {src_reserve, src_commit, src_decommit, src_release, src_map, src_remap,
+     src_unmap, NULL, src_purge, NULL},
+    {src_reserve, src_commit, src_decommit, src_release, src_map, src_remap,
+     src_unmap, NULL, NULL, NULL},
 };
-const bb_source *fz_source = &source;
+const bb_source *fz_source = &sources[0];
+
+const bb_source *fz_source_variant(unsigned flags) { return &sources[flags & 3]; }
 
 /* ---------------------------------------------------------- lifecycle */
 
@@ -729,9 +749,13 @@ void fz_source_begin(size_t budget, unsigned long fail_at) {
   rss_valve();
   S.budget = budget;
   S.fail_at = fail_at;
+  S.give_back_fail_at = 0;
+  S.give_backs = 0;
   fz_src_stats.calls = 0;
   fz_src_stats.refusals = 0;
 }
+
+void fz_source_fail_give_back(unsigned long n) { S.give_back_fail_at = n; }
 
 size_t fz_source_live(void) {
   size_t n = S.nmaps;

@@ -6,7 +6,8 @@
 A seed program is one operation per line; `#` starts a comment.
 
 fuzz_ops (4-byte records, see fuzz/fuzz_ops.c):
-    header [check=1|8|64|0] [fault=N] [small] [large] [options=B]
+    header [check=1|8|64|0] [fault=N] [small] [large] [nopurge]
+           [noprotect] [purgefail=N] [options=B]
     OP SLOT [SIZE] [mod=N] [xs=N] [align=A] [count=C]
   OP is a name of fz_op_names (malloc, calloc, realloc, free, memalign,
   posix_memalign, aligned_alloc, usable, verify, refill, check, burst,
@@ -163,8 +164,15 @@ def header(kw, attack):
         h0 |= 8
     if "large" in kw:
         h0 |= 16
+    if "nopurge" in kw:
+        h0 |= 32
+    if "noprotect" in kw:
+        h0 |= 64
+    if "purgefail" in kw:  # the N-th purge or decommit fails
+        h0 |= 128
     return bytes([h0, (num(kw["fault"]) - 1) & 0xFF if "fault" in kw else 0,
-                  opts, 0])
+                  opts, (num(kw["purgefail"]) - 1) & 0xFF
+                  if "purgefail" in kw else 0])
 
 
 def assemble(text, attack, process=False):
@@ -177,17 +185,18 @@ def assemble(text, attack, process=False):
         words = line.split()
         op, rest = words[0], words[1:]
         pos, kw = fields(rest)
+        flags = ("small", "large", "nopurge", "noprotect")
         for p in pos:
-            if p in ("small", "large"):
+            if p in flags:
                 kw[p] = "1"
-        pos = [p for p in pos if p not in ("small", "large")]
+        pos = [p for p in pos if p not in flags]
         if op == "header":
             hdr = header(kw, attack)
             continue
         if process:
             assert op == "process", op
             slot, code, mod, xs = api_fields(pos, kw)
-            out += bytes([mod & 7, xs << 6]) + struct.pack("<H", code)
+            out += bytes([mod & 15, xs << 6]) + struct.pack("<H", code)
             continue
         if not attack:
             slot, code, mod, xs = api_fields(pos, kw)
