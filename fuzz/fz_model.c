@@ -767,7 +767,7 @@ static void *crowd_body(void *arg) {
                    c->id, v[k]);
       bb_free(v[k]);
     }
-    sz[k] = 1 + (c->n + i * 40 + c->id * 24) % 3000;
+    sz[k] = 2 + (c->n + i * 40 + c->id * 24) % 3000; /* two marks */
     v[k] = pcheck(bb_malloc(sz[k]), sz[k], 0, 0, "thread malloc");
     if (v[k]) {
       ((uint8_t *)v[k])[0] = (uint8_t)(k + c->id);
