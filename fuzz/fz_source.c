@@ -3,17 +3,19 @@
  * One PROT_NONE, MAP_NORESERVE zone at a fixed address holds everything
  * the heap gets: 64 MiB segment slots (reservations, lowest first), the
  * map zone (mappings in slots by size class, lowest first, a gap page
- * after each) and the harness zone. Both orders are deterministic, so the same input gets the same
- * addresses in every process.
+ * after each) and the harness zone. Both orders are deterministic, so the
+ * same input gets the same addresses in every process.
  *
  * Speed. On the development machine (a virtual machine) an mprotect that
  * splits or merges a mapping costs 5 to 10 us, a page fault on a fresh
  * page 3 to 6 us, and memset of a resident page 0.1 to 0.3 us, while a
  * short input's allocator work is a few microseconds. So this source
  *   - keeps pages resident from input to input and zeroes them with
- *     memset: only when more than ZERO_MEMSET_MAX pages of a range are
- *     resident does it give them back (madvise), which also bounds the
- *     resident set;
+ *     memset: a commit zeroes its resident pages (mincore) unless there
+ *     are more than ZERO_MEMSET_MAX, then it gives the range back
+ *     (madvise); an unmapped range is zeroed page by page when small, and
+ *     has its edges zeroed and its interior given back when large (see
+ *     unmap_pages); rss_valve bounds the resident set;
  *   - applies protections lazily in the map zone (below), because the
  *     guard pages of a heap's metadata land on the same addresses in every
  *     input: protecting them again costs nothing once they stay protected.
@@ -72,10 +74,12 @@
 /* Slots of the smallest class (2 pages), and the bitmap words for them. */
 #define MAX_SLOTS (FZ_MAP_REGION / (2 * FZ_PAGE))
 
-/* Zeroing: ranges up to ZERO_DIRECT pages are memset whole (a page that
- * was not resident is faulted in once and then stays); larger ones ask
- * mincore, memset the resident pages when there are at most
- * ZERO_MEMSET_MAX of them, and give the range back otherwise. */
+/* Zeroing a commit: ranges up to ZERO_DIRECT pages are memset whole (a
+ * page that was not resident is faulted in once and then stays); larger
+ * ones ask mincore, memset the resident pages when there are at most
+ * ZERO_MEMSET_MAX of them, and give the range back otherwise (memset of
+ * clean resident pages, and mprotect of resident pages, cost more than
+ * faulting in the few pages an input touches again). */
 #define ZERO_DIRECT 16u
 #define ZERO_MEMSET_MAX 64u
 
@@ -138,27 +142,23 @@ static void drop(uintptr_t a, size_t len) {
 
 /* ------------------------------------------------------------ zeroing */
 
-/* Zero [a, a+len), which is read-write: see ZERO_DIRECT. Returns 1 when
- * the range was given back (madvise) instead. */
-FZ_NOCOV static int zero(uintptr_t a, size_t len) {
+/* Zero [a, a+len) of a segment, which is read-write: see ZERO_DIRECT. */
+FZ_NOCOV static void zero(uintptr_t a, size_t len) {
   static unsigned char vec[FZ_SEG_SLOT / FZ_PAGE];
   size_t n = len / FZ_PAGE;
   if (n <= ZERO_DIRECT) {
     memset((void *)a, 0, len);
-    return 0;
+    return;
   }
-  int gave_back = 0;
   while (len) {
     size_t k = len < FZ_SEG_SLOT ? len : FZ_SEG_SLOT, r = 0;
     if (mincore((void *)a, k, vec) != 0) {
       drop(a, k);
-      gave_back = 1;
     } else {
       for (size_t p = 0; p < k / FZ_PAGE; p++)
         r += vec[p] & 1;
       if (r > ZERO_MEMSET_MAX) {
         drop(a, k);
-        gave_back = 1;
       } else if (r) {
         for (size_t p = 0; p < k / FZ_PAGE; p++)
           if (vec[p] & 1)
@@ -168,7 +168,6 @@ FZ_NOCOV static int zero(uintptr_t a, size_t len) {
     a += k;
     len -= k;
   }
-  return gave_back;
 }
 
 /* ------------------------------------------------ map-zone protections */
