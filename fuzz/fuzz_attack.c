@@ -226,14 +226,15 @@ static void bad_free(uintptr_t x, int re, size_t n) {
 
 /* A sized free of live block i with a size it was not requested with
  * (xs 3), or an aligned free with an alignment that is not a power of
- * two (xs 2): bonbon documents both as fatal, so either must be reported
- * at the call. */
+ * two or that the pointer does not have (xs 2): bonbon documents each as
+ * fatal, so it must be reported at the call. */
 static void bad_sized_free(unsigned i, unsigned xs, uint32_t imm) {
   static const size_t bad_align[4] = {3, 5, 24, 48};
   struct fz_slot *s = &SL[i];
   fz_m.attacked = 1;
   if (xs == 2) {
-    size_t al = bad_align[imm & 3];
+    uintptr_t has = (uintptr_t)s->p & -(uintptr_t)s->p; /* lowest set bit */
+    size_t al = imm & 4 ? (size_t)has * 2 : bad_align[imm & 3];
     if (fz_trace)
       fz_tracef("  free_aligned_sized(%p, %zu, %zu)\n", (void *)s->p, al,
                 s->req);

@@ -12,8 +12,9 @@
  *             bit 6     the memory source has no `protect` (no guard
  *                       pages, nothing sealed)
  *             bit 7     the (header[3] + 1)-th purge or decommit fails
- *   header[2]           runtime options of the heap (fz_options: thread
- *                       cache size, quarantine, zero-on-free limit)
+ *   header[2]           bits 0-5: runtime options of the heap (fz_options:
+ *                       thread cache size, quarantine, zero-on-free
+ *                       limit); bits 6-7: max_arenas 1, 0, 4 or 5000
  *   record    b0 & 31   operation (table below); b0 >> 5 its modifier
  *             b1 & 63   slot; b1 >> 6 two more selector bits
  *             b2 b3     16-bit size code (fz_size)
@@ -83,7 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
     fz_source_fail_give_back((unsigned long)d[3] + 1);
   const bb_source *src = fz_source_variant(
       (d[0] & 32 ? FZ_SRC_NO_PURGE : 0) | (d[0] & 64 ? FZ_SRC_NO_PROTECT : 0));
-  bb_heap_config cfg = {src, 1, fz_hash(d, len), 1, fz_options(d[2])};
+  /* An instance heap has one arena whatever max_arenas says; 0 and a
+   * value above the hard limit are its edge cases. */
+  static const unsigned max_arenas[4] = {1, 0, 4, 5000};
+  bb_heap_config cfg = {src, 1, fz_hash(d, len), max_arenas[d[2] >> 6],
+                        fz_options(d[2])};
   bb_heap *h = bb_heap_create(&cfg);
   if (!h) {
     if (!fz_src_stats.refusals)

@@ -21,7 +21,8 @@
  *                       7 malloc/free, or a fork when xs is 3, 8 the
  *                       instance API (bb_heap_*) on the process heap, 9
  *                       two to four threads at once (lock contention:
- *                       new arenas), 10 a child with no fatal hook frees a
+ *                       new arenas; xs 3: two threads start while every
+ *                       arena's lock is held, so they collide), 10 a child with no fatal hook frees a
  *                       bad pointer (message and abort), 11 a fork while
  *                       another thread holds a context)
  *             b1 >> 6   two selector bits (xs)

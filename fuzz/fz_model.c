@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -660,9 +661,12 @@ static void op_proc(unsigned i, unsigned mod, unsigned xs, size_t n) {
         fz_finding("USABLE-SIZE", "bb_malloc_usable_size(%p) = %zu, was %zu",
                    (void *)s->p, u, s->usable);
       fz_check_slot(i, "before free");
+    } else if (bb_malloc_usable_size(NULL) != 0) {
+      fz_finding("USABLE-SIZE", "bb_malloc_usable_size(NULL) is not 0");
     }
     uint8_t *p = s->p;
-    size_t req = s->req, al = s->align;
+    /* xs 3: alignment 0, which bonbon reads as none */
+    size_t req = s->req, al = xs == 3 ? 0 : s->align;
     if (p)
       drop_slot(i);
     begin_call();
@@ -779,11 +783,18 @@ static void *crowd_body(void *arg) {
   return NULL;
 }
 
-static void crowd(size_t n, unsigned nthreads) {
+/* hold: the calling thread holds every arena's lock until the threads
+ * have had time to start, so that their first allocations collide for
+ * certain (left to the scheduler, they rarely do on two cores). */
+static void crowd(size_t n, unsigned nthreads, int hold) {
   pthread_t th[4];
   struct crowd c[4];
   pthread_barrier_t go;
   pthread_barrier_init(&go, NULL, nthreads);
+  struct bb_heap *h = bb_process_heap();
+  unsigned held = hold ? __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE) : 0;
+  for (unsigned i = 0; i < held; i++)
+    bb_lock(&h->ro->arenas[i]->lock);
   unsigned started = 0;
   for (unsigned i = 0; i < nthreads; i++) {
     c[i].go = &go;
@@ -795,6 +806,12 @@ static void crowd(size_t n, unsigned nthreads) {
   }
   if (started < nthreads) /* release the ones waiting for the others */
     fz_finding("PROCESS", "pthread_create failed");
+  if (held) {
+    struct timespec ms = {0, 2000000};
+    nanosleep(&ms, NULL);
+    for (unsigned i = 0; i < held; i++)
+      bb_unlock(&h->ro->arenas[i]->lock);
+  }
   for (unsigned i = 0; i < started; i++)
     pthread_join(th[i], NULL);
   pthread_barrier_destroy(&go);
@@ -904,8 +921,8 @@ void fz_process_op(unsigned mod, unsigned xs, size_t n) {
     bb_heap_free(ph, p);
     break;
   }
-  case 9: /* threads at once: arena locks collide */
-    crowd(n, 2 + xs % 3);
+  case 9: /* threads at once: arena locks collide (xs 3: for certain) */
+    crowd(n, 2 + xs % 3, xs == 3);
     break;
   case 10: { /* the fatal path without a hook, in a child */
     int pfd[2];
@@ -1173,6 +1190,10 @@ void fz_model_op(enum fz_op op, unsigned mod, unsigned xs, unsigned slot,
       drop_slot(i);
       begin_call();
       bb_heap_free_sized(H, p, req);
+      after_call();
+    } else { /* C23: free_sized(NULL, n) does nothing */
+      begin_call();
+      bb_heap_free_sized(H, NULL, n);
       after_call();
     }
     return;
