@@ -57,7 +57,7 @@ for f in fz_common fz_source fz_model; do
   common+=("$obj/$f.o")
 done
 
-for t in fuzz_ops fuzz_attack fuzz_internals; do
+for t in fuzz_ops fuzz_attack fuzz_internals fuzz_process; do
   # shellcheck disable=SC2086
   $CC $CFLAGS $harness_flags -c "$ROOT/fuzz/$t.c" -o "$obj/$t.o"
   # shellcheck disable=SC2086

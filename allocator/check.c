@@ -97,17 +97,20 @@ static int walk_segment(struct walk *w, struct bb_arena *a,
 }
 
 /* Large bins: the first chunk of each size (a head) is on the ring of
- * sizes, whose links agree in both directions; the others are not. */
-static int check_ring(struct walk *w, size_t v, int head) {
+ * sizes, whose links agree in both directions; the others are not. The
+ * ring's next link is followed only into the arena's chunks, as the bin's
+ * links are: anywhere else in a segment may be uncommitted (a fault). */
+static int check_ring(struct walk *w, struct bb_arena *a, size_t v,
+                      int head) {
   const struct bb_keys *k = &w->h->ro->keys;
   size_t nf, back;
   if (!head)
     return BB_W(v + 3) == 0 && BB_W(v + 4) == 0
                ? 0
                : fail(w, "INV-BIN-SORTED", v, "a non-first chunk on the ring");
-  if (bb_link_dec(k, v + 3, &nf) != 0 || nf % 2 == 0 ||
-      bb_segment_of(w->h, (uintptr_t)nf * 8u) == NULL ||
-      bb_link_dec(k, nf + 4, &back) != 0 || back != v)
+  if (bb_link_dec(k, v + 3, &nf) != 0 || !in_arena(w, a, nf) ||
+      !in_arena(w, a, nf + 4) || bb_link_dec(k, nf + 4, &back) != 0 ||
+      back != v)
     return fail(w, "INV-BIN-SORTED", v, "size ring links disagree");
   return 0;
 }
@@ -133,7 +136,7 @@ static int walk_bin(struct walk *w, struct bb_arena *a, size_t b,
       return fail(w, "INV-BIN-LINKS", v, "back link does not agree");
     if (b >= 64 && bb_h_size(x) < last_size)
       return fail(w, "INV-BIN-SORTED", v, "large bin out of order");
-    if (b >= 64 && check_ring(w, v, bb_h_size(x) != last_size) != 0)
+    if (b >= 64 && check_ring(w, a, v, bb_h_size(x) != last_size) != 0)
       return -1;
     last_size = bb_h_size(x);
     prev = v;

@@ -3,7 +3,8 @@
 # corpus/.
 #
 #   fuzz/campaign.sh [-e libfuzzer|afl] [-m MINUTES] [-j JOBS]
-#                    [-t "fuzz_ops fuzz_attack fuzz_internals"] [-o DIR] [-n] [-k]
+#                    [-t "fuzz_ops fuzz_attack fuzz_internals fuzz_process"]
+#                    [-o DIR] [-n] [-k]
 #
 #   -e  engine (default libfuzzer): libFuzzer -jobs/-workers with value
 #       profiles and the dictionary; or AFL++ with one -M main, one -S
@@ -22,7 +23,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 engine=libfuzzer minutes=10 jobs=$(nproc) out=/tmp/bonbon-campaign
-targets="fuzz_ops fuzz_attack fuzz_internals" merge=1 avoid=1
+targets="fuzz_ops fuzz_attack fuzz_internals fuzz_process" merge=1 avoid=1
 while getopts e:m:j:t:o:nk o; do
   case $o in
     e) engine=$OPTARG ;;

@@ -28,7 +28,7 @@ for f in "$root"/allocator/*.c; do
   objs="$objs $out/$(basename "$f" .c).o"
 done
 bins=
-for t in fuzz_ops fuzz_attack fuzz_internals; do
+for t in fuzz_ops fuzz_attack fuzz_internals fuzz_process; do
   # shellcheck disable=SC2086
   $cc $flags -o "$out/$t" "$root/fuzz/$t.c" "$root/fuzz/fz_common.c" \
     "$root/fuzz/fz_source.c" "$root/fuzz/fz_model.c" \

@@ -13,7 +13,9 @@
  *                    wrote (checked after every call once attacked).
  *   UNDETECTED-FREE: freeing or reallocating a pointer that is not a live
  *   block (a double free, a forged pointer) must be reported at that call,
- *   because bonbon validates every pointer before any store.
+ *   because bonbon validates every pointer before any store; so must a
+ *   sized free of a live block with a size it was not requested with, or
+ *   an aligned free with an alignment that is not a power of two.
  * Anything else, a fault inside the allocator included, is a finding.
  *
  * Headers carry a 20-bit keyed check, so an attacker write makes a valid
@@ -222,6 +224,33 @@ static void bad_free(uintptr_t x, int re, size_t n) {
   }
 }
 
+/* A sized free of live block i with a size it was not requested with
+ * (xs 3), or an aligned free with an alignment that is not a power of
+ * two or that the pointer does not have (xs 2): bonbon documents each as
+ * fatal, so it must be reported at the call. */
+static void bad_sized_free(unsigned i, unsigned xs, uint32_t imm) {
+  static const size_t bad_align[4] = {3, 5, 24, 48};
+  struct fz_slot *s = &SL[i];
+  fz_m.attacked = 1;
+  if (xs == 2) {
+    uintptr_t has = (uintptr_t)s->p & -(uintptr_t)s->p; /* lowest set bit */
+    size_t al = imm & 4 ? (size_t)has * 2 : bad_align[imm & 3];
+    if (fz_trace)
+      fz_tracef("  free_aligned_sized(%p, %zu, %zu)\n", (void *)s->p, al,
+                s->req);
+    bb_free_aligned_sized(s->p, al, s->req);
+    fz_finding("UNDETECTED-FREE", "free_aligned_sized(%p, %zu, %zu) of "
+               "slot %u returned", (void *)s->p, al, s->req, i);
+  }
+  size_t wrong = s->req + 1 + imm % 16;
+  if (fz_trace)
+    fz_tracef("  free_sized(%p, %zu), requested %zu\n", (void *)s->p, wrong,
+              s->req);
+  bb_heap_free_sized(H, s->p, wrong);
+  fz_finding("UNDETECTED-FREE", "free_sized(%p, %zu) of slot %u (requested "
+             "%zu) returned", (void *)s->p, wrong, i, s->req);
+}
+
 /* ------------------------------------------------------------ records */
 
 static void run_record(const uint8_t *r, unsigned vclass) {
@@ -290,6 +319,8 @@ static void run_record(const uint8_t *r, unsigned vclass) {
     }
     return;
   case A_DOUBLE_FREE:
+    if (xs >= 2 && p)
+      return bad_sized_free(i, xs, imm);
     return bad_free((uintptr_t)s->dead, 0, 0);
   case A_REALLOC_FREED:
     return bad_free((uintptr_t)s->dead, 1, fz_size(imm & 0xffff));

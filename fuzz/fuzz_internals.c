@@ -34,6 +34,10 @@
 #include "internal.h"
 
 static int ready;
+/* The options parser warns on stderr: OPTIONS silences it by pointing
+ * stderr at null_fd for the call (FZ_TRACE keeps it), then back at err_fd.
+ * Opened here, once: an input must take the same branches on every run. */
+static int null_fd = -1, err_fd = -1;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
@@ -41,6 +45,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   if (!ready) {
     fz_source_init();
     fz_install_hook();
+    if (!fz_trace) {
+      null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+      err_fd = null_fd >= 0 ? dup(2) : -1;
+    }
     ready = 1;
   }
   return 0;
@@ -154,12 +162,6 @@ static const char *options_check(const uint8_t *d, size_t len);
  * string made of one valid `name=value` sets exactly that value, and an
  * out-of-range one leaves every option at its default. */
 static void options(const uint8_t *d, size_t len) {
-  /* The parser warns on stderr: silence it (FZ_TRACE keeps it). */
-  static int null_fd = -2, err_fd = -1;
-  if (null_fd == -2) {
-    null_fd = fz_trace ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
-    err_fd = null_fd >= 0 ? dup(2) : -1;
-  }
   if (null_fd >= 0)
     dup2(null_fd, 2);
   const char *bad = options_check(d, len);

@@ -7,8 +7,14 @@
  *                       (header[1] + 1)-th request
  *             bit 3     small memory budget (4 MiB instead of 48 MiB)
  *             bit 4     large budget (192 MiB: several heap segments)
- *   header[2]           runtime options of the heap (fz_options: thread
- *                       cache size, quarantine, zero-on-free limit)
+ *             bit 5     the memory source has no `purge` (the heap
+ *                       decommits what it trims)
+ *             bit 6     the memory source has no `protect` (no guard
+ *                       pages, nothing sealed)
+ *             bit 7     the (header[3] + 1)-th purge or decommit fails
+ *   header[2]           bits 0-5: runtime options of the heap (fz_options:
+ *                       thread cache size, quarantine, zero-on-free
+ *                       limit); bits 6-7: max_arenas 1, 0, 4 or 5000
  *   record    b0 & 31   operation (table below); b0 >> 5 its modifier
  *             b1 & 63   slot; b1 >> 6 two more selector bits
  *             b2 b3     16-bit size code (fz_size)
@@ -31,7 +37,7 @@ static const enum fz_op optab[32] = {
     FZ_BURST,        FZ_FREE_RANGE, FZ_TRIM,           FZ_REALLOC_EDGE,
     FZ_PROC,         FZ_STATS,      FZ_IS_EMPTY,       FZ_FREE_SIZED,
     FZ_MOVE,         FZ_MALLOC,     FZ_FREE,           FZ_REALLOC,
-    FZ_BURST,        FZ_FREE_RANGE, FZ_CALLOC,         FZ_PROCESS,
+    FZ_BURST,        FZ_FREE_RANGE, FZ_CALLOC,         FZ_FREE_SIZED,
 };
 
 static int ready;
@@ -43,7 +49,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     fz_source_init();
     fz_install_hook();
     fz_model_init();
-    fz_process_warm_up();
     ready = 1;
   }
   return 0;
@@ -75,7 +80,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
   }
   fz_fatal.jmp = &jb;
   fz_source_begin(budget, fail_at);
-  bb_heap_config cfg = {fz_source, 1, fz_hash(d, len), 1, fz_options(d[2])};
+  if (d[0] & 128)
+    fz_source_fail_give_back((unsigned long)d[3] + 1);
+  const bb_source *src = fz_source_variant(
+      (d[0] & 32 ? FZ_SRC_NO_PURGE : 0) | (d[0] & 64 ? FZ_SRC_NO_PROTECT : 0));
+  /* An instance heap has one arena whatever max_arenas says; 0 and a
+   * value above the hard limit are its edge cases. */
+  static const unsigned max_arenas[4] = {1, 0, 4, 5000};
+  bb_heap_config cfg = {src, 1, fz_hash(d, len), max_arenas[d[2] >> 6],
+                        fz_options(d[2])};
   bb_heap *h = bb_heap_create(&cfg);
   if (!h) {
     if (!fz_src_stats.refusals)
@@ -91,6 +104,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
               "\"%s\"\n", (void *)h, k, budget, fail_at,
               fz_options(d[2]) ? fz_options(d[2]) : "");
   fz_model_begin(h, 0);
+  /* Simulated stray accesses to memory the allocator protected: they must
+   * fault (the memory source's lazy protections stay exact). */
+  if (fz_shim() == 15 && src->protect) /* the guard before the sealed page */
+    ((volatile char *)((struct bb_heap *)h)->ro)[-1] = 1;
+  if (fz_shim() == 16 && src->protect) /* the sealed page itself */
+    *(volatile char *)((struct bb_heap *)h)->ro = 1;
   unsigned n = 0;
   for (size_t off = 4; off + 4 <= len; off += 4) {
     const uint8_t *r = d + off;
@@ -107,8 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t len) {
   bb_heap_destroy(h);
   bb_tls_ctx = NULL;
   fz_fatal.jmp = NULL;
-  if (getenv("FZ_SHIM") && atoi(getenv("FZ_SHIM")) == 13)
-    fz_source->map(fz_source->ctx, FZ_PAGE); /* simulated forgotten map */
+  if (fz_shim() == 13)
+    src->map(src->ctx, FZ_PAGE); /* simulated forgotten map */
   if (fz_source_live())
     fz_finding("LEAK", "bb_heap_destroy left %zu reservations or mappings",
                fz_source_live());

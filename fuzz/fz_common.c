@@ -62,7 +62,8 @@ const char *fz_options(unsigned b) {
   static const char *const q[4] = {"", "quarantine_kb=16:",
                                     "quarantine_kb=64:", "quarantine_kb=256:"};
   static char buf[96];
-  int n = snprintf(buf, sizeof buf, "%s%s%s", tc[b & 3], q[b >> 2 & 3],
+  int n = snprintf(buf, sizeof buf, "%s%s%s", tc[b & 3],
+                   b & 32 ? "quarantine_kb=4096:" : q[b >> 2 & 3],
                    b & 16 ? "zero_max_kb=1024:" : "");
   if (n <= 0)
     return NULL;

@@ -31,12 +31,15 @@
 /* ------------------------------------------------------ memory source */
 
 /* Fixed addresses: the segment zone (64 MiB-aligned reservations), the map
- * zone (metadata and mapped chunks) and the harness zone (the attacker's
- * buffer and the slot table, which must stay outside the heap). */
+ * zone (metadata and mapped chunks: one 512 MiB region per size class)
+ * and the harness zone (the attacker's buffer and the slot table, which
+ * must stay outside the heap). */
 #define FZ_ZONE_BASE ((uintptr_t)0x200000000000ull)
 #define FZ_SEG_SLOT ((size_t)1 << 26)
 #define FZ_SEG_SLOTS 32u
-#define FZ_MAP_ZONE ((size_t)4 << 30)
+#define FZ_MAP_CLASSES 16u
+#define FZ_MAP_REGION ((size_t)512 << 20)
+#define FZ_MAP_ZONE (FZ_MAP_CLASSES * FZ_MAP_REGION)
 #define FZ_HARNESS_ZONE ((size_t)1 << 20)
 
 struct fz_stats {
@@ -45,6 +48,11 @@ struct fz_stats {
 };
 
 extern const bb_source *fz_source;   /* pass this in bb_heap_config */
+/* The same source without its optional parts: FZ_SRC_NO_PURGE (the heap
+ * decommits instead), FZ_SRC_NO_PROTECT (no guard pages, no sealing). */
+#define FZ_SRC_NO_PURGE 1u
+#define FZ_SRC_NO_PROTECT 2u
+const bb_source *fz_source_variant(unsigned flags);
 extern struct fz_stats fz_src_stats;
 
 /* One-time setup (maps the zones). Aborts when the zones cannot be had. */
@@ -52,6 +60,9 @@ void fz_source_init(void);
 /* Start an input: budget in bytes; fail_at = N > 0 refuses the N-th
  * request (counted from this call), 0 never. */
 void fz_source_begin(size_t budget, unsigned long fail_at);
+/* After fz_source_begin: the n-th purge or decommit of this input fails
+ * (0: none). */
+void fz_source_fail_give_back(unsigned long n);
 /* Number of reservations and mappings still live. */
 size_t fz_source_live(void);
 /* Give everything back, whatever the allocator left (after a detection). */
@@ -82,7 +93,9 @@ fz_finding(const char *check, const char *fmt, ...);
 uint64_t fz_hash(const uint8_t *data, size_t len);
 /* The heap's runtime options (BONBON_OPTIONS syntax) for selector byte b:
  * tcache_count (b & 3: default, 0, 1, 7), quarantine_kb (b >> 2 & 3:
- * default, 16, 64, 256), zero_max_kb=1024 (b & 16). NULL: defaults. */
+ * default, 16, 64, 256; 4096 with b & 32: a ring of 65536 entries, which
+ * small chunks fill before their bytes do), zero_max_kb=1024 (b & 16).
+ * NULL: defaults. */
 const char *fz_options(unsigned b);
 uint64_t fz_mix(uint64_t x);
 

@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 
 struct fz_model fz_m;
 static int shim;
+int fz_shim(void) { return shim; }
 /* FZ_AVOID_KNOWN=1: do not trigger allocator bugs that are already
  * reported and kept in corpus/regressions/ (see README.md there), so that
  * campaigns and the mutation check can look for other bugs meanwhile. */
@@ -50,7 +53,11 @@ static const size_t aligns[32] = {
 
 /* ------------------------------------------------------------- setup */
 
+static uint8_t buf_init[FZ_BUF]; /* the attacker's buffer at the start */
+
 void fz_model_init(void) {
+  for (unsigned i = 0; i < FZ_BUF; i++)
+    buf_init[i] = (uint8_t)(i * 7 + 1);
   uint8_t *z = fz_harness_zone();
   fz_m.s = (struct fz_slot *)z;
   fz_m.cont = (uintptr_t *)(z + 16384);
@@ -70,8 +77,10 @@ void fz_model_begin(bb_heap *h, int attack) {
   memset(fz_m.s, 0, FZ_SLOTS * sizeof *fz_m.s);
   memset(fz_m.cont, 0, FZ_SLOTS * sizeof *fz_m.cont);
   memset(fz_m.cont_sh, 0, FZ_SLOTS * sizeof *fz_m.cont_sh);
-  for (unsigned i = 0; i < FZ_BUF; i++)
-    fz_m.buf[i] = fz_m.buf_sh[i] = (uint8_t)(i * 7 + 1);
+  if (attack) { /* the attacker's buffer (only fuzz_attack uses it) */
+    memcpy(fz_m.buf, buf_init, FZ_BUF);
+    memcpy(fz_m.buf_sh, buf_init, FZ_BUF);
+  }
   fz_m.nextseed = 1;
   fz_m.nlive = 0;
   fz_m.attack = attack;
@@ -362,6 +371,17 @@ static void op_malloc(unsigned i, size_t n) {
     return failed("malloc", n, n > PTRDIFF_MAX, ENOMEM);
   if (n > PTRDIFF_MAX)
     fz_finding("NULL-RESULT", "malloc(%zu) succeeded", n);
+  if (shim == 17 && bb_segment_of((struct bb_heap *)H, (uintptr_t)q)) {
+    /* simulated read past the committed part of a segment */
+    const struct bb_segment *sg = bb_segment_of((struct bb_heap *)H,
+                                                (uintptr_t)q);
+    (void)*(volatile uint8_t *)(sg->base + sg->committed);
+  }
+  if (shim == 18 && !bb_segment_of((struct bb_heap *)H, (uintptr_t)q) &&
+      ((struct bb_heap *)H)->ro->src.protect)
+    /* simulated write into the guard page after a mapped chunk */
+    *(volatile uint8_t *)((uintptr_t)q - 16 +
+                          ((n + 16 + FZ_PAGE - 1) & ~(size_t)(FZ_PAGE - 1))) = 1;
   if (shim == 7)
     for (unsigned j = 0; j < FZ_SLOTS; j++)
       if (S[j].p && S[j].ext) {
@@ -641,9 +661,12 @@ static void op_proc(unsigned i, unsigned mod, unsigned xs, size_t n) {
         fz_finding("USABLE-SIZE", "bb_malloc_usable_size(%p) = %zu, was %zu",
                    (void *)s->p, u, s->usable);
       fz_check_slot(i, "before free");
+    } else if (bb_malloc_usable_size(NULL) != 0) {
+      fz_finding("USABLE-SIZE", "bb_malloc_usable_size(NULL) is not 0");
     }
     uint8_t *p = s->p;
-    size_t req = s->req, al = s->align;
+    /* xs 3: alignment 0, which bonbon reads as none */
+    size_t req = s->req, al = xs == 3 ? 0 : s->align;
     if (p)
       drop_slot(i);
     begin_call();
@@ -725,6 +748,105 @@ static void *thread_body(void *arg) {
   return NULL;
 }
 
+/* Several threads at once, each allocating, checking and freeing blocks
+ * of many sizes on the process heap: their arena locks collide, which
+ * makes the heap create arenas and spread the threads over them. */
+struct crowd {
+  pthread_barrier_t *go;
+  size_t n;
+  unsigned id;
+};
+
+static void *crowd_body(void *arg) {
+  const struct crowd *c = arg;
+  void *v[8] = {0};
+  size_t sz[8] = {0};
+  pthread_barrier_wait(c->go);
+  for (unsigned i = 0; i < 400; i++) {
+    unsigned k = (i * 7 + c->id) % 8;
+    if (v[k]) {
+      const uint8_t *b = v[k];
+      if (b[0] != (uint8_t)(k + c->id) || b[sz[k] - 1] != (uint8_t)k)
+        fz_finding("CONTENT", "process heap, thread %u: block %p changed",
+                   c->id, v[k]);
+      bb_free(v[k]);
+    }
+    sz[k] = 2 + (c->n + i * 40 + c->id * 24) % 3000; /* two marks */
+    v[k] = pcheck(bb_malloc(sz[k]), sz[k], 0, 0, "thread malloc");
+    if (v[k]) {
+      ((uint8_t *)v[k])[0] = (uint8_t)(k + c->id);
+      ((uint8_t *)v[k])[sz[k] - 1] = (uint8_t)k;
+    }
+  }
+  for (unsigned k = 0; k < 8; k++)
+    bb_free(v[k]);
+  return NULL;
+}
+
+/* hold: the calling thread holds every arena's lock until the threads
+ * have had time to start, so that their first allocations collide for
+ * certain (left to the scheduler, they rarely do on two cores). */
+static void crowd(size_t n, unsigned nthreads, int hold) {
+  pthread_t th[4];
+  struct crowd c[4];
+  pthread_barrier_t go;
+  pthread_barrier_init(&go, NULL, nthreads);
+  struct bb_heap *h = bb_process_heap();
+  unsigned held = hold ? __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE) : 0;
+  for (unsigned i = 0; i < held; i++)
+    bb_lock(&h->ro->arenas[i]->lock);
+  unsigned started = 0;
+  for (unsigned i = 0; i < nthreads; i++) {
+    c[i].go = &go;
+    c[i].n = n;
+    c[i].id = i;
+    if (pthread_create(&th[i], NULL, crowd_body, &c[i]) != 0)
+      break;
+    started++;
+  }
+  if (started < nthreads) /* release the ones waiting for the others */
+    fz_finding("PROCESS", "pthread_create failed");
+  if (held) {
+    struct timespec ms = {0, 2000000};
+    nanosleep(&ms, NULL);
+    for (unsigned i = 0; i < held; i++)
+      bb_unlock(&h->ro->arenas[i]->lock);
+  }
+  for (unsigned i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  pthread_barrier_destroy(&go);
+}
+
+/* A thread that holds a context (and a cached block) on the process heap
+ * and waits on a pipe: alive, but idle, across a fork. */
+static void *idler_body(void *arg) {
+  int fd = *(int *)arg;
+  void *p = bb_malloc(48);
+  char c;
+  while (read(fd, &c, 1) < 0 && errno == EINTR)
+    ;
+  bb_free(p);
+  return NULL;
+}
+
+/* The child's side of the fatal path: no hook, so a detection prints
+ * "bonbon: <check> at <address>" on stderr and aborts. */
+static void on_abort(int sig) {
+  (void)sig;
+  if (__llvm_profile_write_file) /* coverage builds: count the child */
+    __llvm_profile_write_file();
+  _exit(134);
+}
+
+/* Wait for child pid; its exit status, or -1. */
+static int wait_child(pid_t pid) {
+  int status = 0;
+  pid_t w;
+  while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+    ;
+  return w == pid ? status : -1;
+}
+
 /* Put the process heap back into one canonical state: nothing cached,
  * every free chunk merged into the top, free segments released, the
  * thresholds and the bin hints at their defaults. Every operation leaves
@@ -750,21 +872,124 @@ static void process_settle(void) {
 static struct bb_tctx *real_ctx; /* this thread's process-heap context */
 static int warming;
 
-static void op_process(unsigned mod, unsigned xs, size_t n);
-
 void fz_process_warm_up(void) {
   warming = 1;
   for (unsigned mod = 0; mod < 8; mod++)
-    op_process(mod, 3, 100);
+    fz_process_op(mod, 3, 100);
   warming = 0;
 }
 
-static void op_process(unsigned mod, unsigned xs, size_t n) {
+void fz_process_op(unsigned mod, unsigned xs, size_t n) {
   struct bb_tctx *saved = bb_tls_ctx;
   struct bb_tctx *real = real_ctx;
   bb_tls_ctx = real; /* the calling thread's own context */
   void *p, *q;
   switch (mod) {
+  case 8: { /* the instance API on the process heap */
+    bb_heap *ph = bb_process_heap();
+    p = pcheck(bb_heap_malloc(ph, n), n, 0, 0, "bb_heap_malloc");
+    if (p && bb_heap_usable_size(ph, p) != bb_malloc_usable_size(p))
+      fz_finding("USABLE-SIZE", "bb_heap_usable_size differs on the process "
+                 "heap");
+    if (p && !bb_heap_owns(ph, p, n ? n : 1))
+      fz_finding("OUTSIDE-HEAP", "bb_heap_owns(process heap, %p)", p);
+    size_t m = n < ((size_t)1 << 26) ? n * 2 + 1 : n / 2;
+    q = p ? pcheck(bb_heap_realloc(ph, p, m), m, 0, 0, "bb_heap_realloc")
+          : NULL;
+    if (q)
+      pverify(q, m < n ? m : n, "realloc");
+    bb_heap_free(ph, q ? q : p);
+    size_t t = calloc_size(3, n), total;
+    p = bb_heap_calloc(ph, 3, t);
+    if (__builtin_mul_overflow(t, (size_t)3, &total)) {
+      if (p)
+        fz_finding("NULL-RESULT", "bb_heap_calloc(3, %zu) succeeded", t);
+    } else if (pcheck(p, total, 0, 1, "bb_heap_calloc")) {
+      bb_heap_free_sized(ph, p, total);
+    }
+    size_t al = (size_t)64 << (xs * 4);
+    p = pcheck(bb_heap_memalign(ph, al, n), n, al, 0, "bb_heap_memalign");
+    bb_heap_free(ph, p);
+    bb_heap_trim(ph, xs * 4096);
+    struct bb_mallinfo2 mi = bb_heap_mallinfo2(ph);
+    if (mi.uordblks > mi.arena)
+      fz_finding("STATS", "process heap: uord %zu > arena %zu", mi.uordblks,
+                 mi.arena);
+    bb_heap_destroy(ph); /* the process heap cannot be destroyed */
+    bb_heap_destroy(NULL);
+    p = pcheck(bb_heap_malloc(ph, 100), 100, 0, 0, "malloc after destroy");
+    bb_heap_free(ph, p);
+    break;
+  }
+  case 9: /* threads at once: arena locks collide (xs 3: for certain) */
+    crowd(n, 2 + xs % 3, xs == 3);
+    break;
+  case 10: { /* the fatal path without a hook, in a child */
+    int pfd[2];
+    if (pipe(pfd) != 0)
+      break;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+      dup2(pfd[1], 2);
+      signal(SIGABRT, on_abort);
+      bb_set_fatal_hook(NULL);
+      char *c = bb_malloc(64);
+      bb_free(c + 16 * (1 + xs)); /* not a block: detected */
+      _exit(0);
+    }
+    close(pfd[1]);
+    char msg[256];
+    ssize_t k = 0, r;
+    while (k < (ssize_t)sizeof msg - 1 &&
+           ((r = read(pfd[0], msg + k, sizeof msg - 1 - (size_t)k)) > 0 ||
+            (r < 0 && errno == EINTR)))
+      k += r > 0 ? r : 0;
+    msg[k] = 0;
+    close(pfd[0]);
+    int st = pid > 0 ? wait_child(pid) : 0;
+    if (pid > 0 && (st == -1 || !((WIFEXITED(st) && WEXITSTATUS(st) == 134) ||
+                                  (WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT)) ||
+                    strncmp(msg, "bonbon: ", 8) != 0 || !strstr(msg, " at 0x") ||
+                    msg[k - 1] != '\n'))
+      fz_finding("PROCESS", "unhooked detection: status %#x, stderr \"%s\"",
+                 st, msg);
+    break;
+  }
+  case 11: { /* fork while another thread holds a context */
+    int pfd[2];
+    pthread_t th;
+    if (pipe(pfd) != 0)
+      break;
+    if (pthread_create(&th, NULL, idler_body, &pfd[0]) != 0) {
+      close(pfd[0]);
+      close(pfd[1]);
+      break;
+    }
+    p = pcheck(bb_malloc(n), n, 0, 0, "malloc");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+      bb_free(p);
+      void *c = bb_malloc(n % 4096 + 1);
+      bb_free(c);
+      int rc = bb_heap_check(bb_process_heap(), NULL) == 0 ? 0 : 1;
+      if (__llvm_profile_write_file)
+        __llvm_profile_write_file();
+      _exit(rc);
+    }
+    int st = pid > 0 ? wait_child(pid) : 0;
+    if (write(pfd[1], "x", 1) != 1)
+      fz_finding("HARNESS", "cannot wake the idle thread");
+    pthread_join(th, NULL);
+    close(pfd[0]);
+    close(pfd[1]);
+    bb_free(p);
+    if (pid > 0 && st != 0)
+      fz_finding("PROCESS", "the forked child's heap failed (status %#x)",
+                 st);
+    break;
+  }
   case 0:
     p = pcheck(bb_malloc(n), n, 0, 0, "malloc");
     if (p) {
@@ -851,7 +1076,7 @@ static void op_process(unsigned mod, unsigned xs, size_t n) {
     break;
   }
   default: { /* fork: the handlers keep the child's heap usable */
-    if (!warming) { /* forks copy the fuzzer's page tables: start-up only */
+    if (!warming && xs != 3) { /* a fork costs far more than the rest */
       p = pcheck(bb_malloc(n), n, 0, 0, "malloc");
       bb_free(p);
       break;
@@ -867,12 +1092,8 @@ static void op_process(unsigned mod, unsigned xs, size_t n) {
         __llvm_profile_write_file();
       _exit(rc);
     }
-    int status = 0;
-    pid_t w = -1;
-    if (pid > 0) /* libFuzzer's timer interrupts the wait */
-      while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-        ;
-    if (pid > 0 && (w != pid || status != 0))
+    int status = pid > 0 ? wait_child(pid) : 0; /* EINTR: libFuzzer's timer */
+    if (pid > 0 && status != 0)
       fz_finding("PROCESS", "the forked child's heap failed (status %#x)",
                  status);
     break;
@@ -970,10 +1191,14 @@ void fz_model_op(enum fz_op op, unsigned mod, unsigned xs, unsigned slot,
       begin_call();
       bb_heap_free_sized(H, p, req);
       after_call();
+    } else { /* C23: free_sized(NULL, n) does nothing */
+      begin_call();
+      bb_heap_free_sized(H, NULL, n);
+      after_call();
     }
     return;
   case FZ_PROCESS:
-    return op_process(mod, xs, n);
+    return fz_process_op(mod, xs, n);
   case FZ_MOVE: {
     unsigned j = (i + 1 + code) % FZ_SLOTS;
     struct fz_slot t = S[i];

@@ -30,8 +30,10 @@
  * the process-wide heap (operating-system memory, random secrets), its
  * thread contexts and its fork handlers, with the same checks, and frees
  * everything before it returns. Its results do not depend on addresses,
- * so inputs still replay identically, but coverage of an input that uses
- * it may vary slightly between runs.
+ * so inputs still replay identically, but the paths an input takes may
+ * vary slightly between runs (secrets, addresses and threads come from
+ * the operating system). It is therefore fuzz_process's alone; fuzz_ops
+ * and fuzz_attack stay deterministic.
  *
  * In attack mode (fuzz_attack) bytes the attacker wrote are tainted and
  * not compared, and the harness zone holds the attacker's buffer and a
@@ -77,6 +79,9 @@ struct fz_model {
 
 extern struct fz_model fz_m;
 
+/* FZ_SHIM=N: the simulated allocator bug N (oracle self-test), or 0. */
+int fz_shim(void);
+
 /* Set up the model's memory (once) and start an input on heap h. */
 void fz_model_init(void);
 void fz_model_begin(bb_heap *h, int attack);
@@ -94,9 +99,13 @@ void fz_model_op(enum fz_op op, unsigned mod, unsigned xs, unsigned slot,
                  unsigned code);
 
 /* Create the process heap and this thread's context on it, run a thread
- * and fork once (the child checks its heap), before fuzzing starts (see
- * FZ_PROCESS; forking per input would copy the fuzzer's page tables). */
+ * and fork once (the child checks its heap), before fuzzing starts. */
 void fz_process_warm_up(void);
+/* One operation on the process heap (FZ_PROCESS): mod 0-11 picks it (see
+ * fz_model.c and fuzz_process.c), xs two more selector
+ * bits; n the size. It frees all it allocates, settles the heap back into
+ * its canonical state and runs the heap checker on it. */
+void fz_process_op(unsigned mod, unsigned xs, size_t n);
 
 /* Checks callable from the targets. */
 void fz_check_slot(unsigned i, const char *when);

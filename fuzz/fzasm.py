@@ -6,15 +6,20 @@
 A seed program is one operation per line; `#` starts a comment.
 
 fuzz_ops (4-byte records, see fuzz/fuzz_ops.c):
-    header [check=1|8|64|0] [fault=N] [small] [large] [options=B]
+    header [check=1|8|64|0] [fault=N] [small] [large] [nopurge]
+           [noprotect] [purgefail=N] [options=B]
     OP SLOT [SIZE] [mod=N] [xs=N] [align=A] [count=C]
   OP is a name of fz_op_names (malloc, calloc, realloc, free, memalign,
   posix_memalign, aligned_alloc, usable, verify, refill, check, burst,
-  free_range, trim, realloc_edge, proc, stats, is_empty, free_sized, move,
-  process). SIZE is an exact size (< 16384), bin:I[+-D] (the I-th bin
+  free_range, trim, realloc_edge, proc, stats, is_empty, free_sized,
+  move). SIZE is an exact size (< 16384), bin:I[+-D] (the I-th bin
   boundary), page:N[+-8|16] (N pages), sp:I[+-D] (the I-th special size of
   fz_common.c) or code:0xNNNN. align=A picks the alignment A from the
   table in fz_model.c, count=C the calloc count C.
+
+fuzz_process (4-byte records, see fuzz/fuzz_process.c):
+    process SLOT SIZE [mod=N] [xs=N]
+  (the same syntax as fuzz_ops; SLOT is ignored)
 
 fuzz_attack (8-byte records, see fuzz/fuzz_attack.c):
     header [check=...] [class=N] [small] [options=B]
@@ -41,7 +46,8 @@ OPTAB = ["malloc", "malloc", "malloc", "calloc", "realloc", "realloc", "free",
          "free", "free", "memalign", "posix_memalign", "aligned_alloc",
          "usable", "verify", "refill", "check", "burst", "free_range", "trim",
          "realloc_edge", "proc", "stats", "is_empty", "free_sized", "move",
-         "malloc", "free", "realloc", "burst", "free_range", "calloc", "process"]
+         "malloc", "free", "realloc", "burst", "free_range", "calloc",
+         "free_sized"]
 # fuzz_attack.c apitab and atab
 APITAB = ["malloc", "malloc", "calloc", "realloc", "free", "free", "memalign",
           "usable", "check", "burst", "free_range", "trim", "is_empty",
@@ -158,11 +164,18 @@ def header(kw, attack):
         h0 |= 8
     if "large" in kw:
         h0 |= 16
+    if "nopurge" in kw:
+        h0 |= 32
+    if "noprotect" in kw:
+        h0 |= 64
+    if "purgefail" in kw:  # the N-th purge or decommit fails
+        h0 |= 128
     return bytes([h0, (num(kw["fault"]) - 1) & 0xFF if "fault" in kw else 0,
-                  opts, 0])
+                  opts, (num(kw["purgefail"]) - 1) & 0xFF
+                  if "purgefail" in kw else 0])
 
 
-def assemble(text, attack):
+def assemble(text, attack, process=False):
     out = b""
     hdr = None
     for line in text.splitlines():
@@ -172,12 +185,18 @@ def assemble(text, attack):
         words = line.split()
         op, rest = words[0], words[1:]
         pos, kw = fields(rest)
+        flags = ("small", "large", "nopurge", "noprotect")
         for p in pos:
-            if p in ("small", "large"):
+            if p in flags:
                 kw[p] = "1"
-        pos = [p for p in pos if p not in ("small", "large")]
+        pos = [p for p in pos if p not in flags]
         if op == "header":
             hdr = header(kw, attack)
+            continue
+        if process:
+            assert op == "process", op
+            slot, code, mod, xs = api_fields(pos, kw)
+            out += bytes([mod & 15, xs << 6]) + struct.pack("<H", code)
             continue
         if not attack:
             slot, code, mod, xs = api_fields(pos, kw)
@@ -302,7 +321,7 @@ def gen_dicts(dst):
 def main():
     src, dst = sys.argv[1], sys.argv[2]
     gen_dicts(dst)
-    for target in ("fuzz_ops", "fuzz_attack"):
+    for target in ("fuzz_ops", "fuzz_attack", "fuzz_process"):
         d = os.path.join(src, target)
         out = os.path.join(dst, target)
         os.makedirs(out, exist_ok=True)
@@ -310,7 +329,8 @@ def main():
             if not name.endswith(".fzs"):
                 continue
             with open(os.path.join(d, name)) as f:
-                data = assemble(f.read(), target == "fuzz_attack")
+                data = assemble(f.read(), target == "fuzz_attack",
+                                target == "fuzz_process")
             with open(os.path.join(out, "seed-" + name[:-4]), "wb") as f:
                 f.write(data)
     gen_internals(os.path.join(dst, "fuzz_internals"))

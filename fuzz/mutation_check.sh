@@ -13,7 +13,8 @@
 #    crashes; the table gives the time to the first finding and its check.
 # 2. Model checks. The unplanted fuzz_ops replays its seed corpus with
 #    FZ_SHIM=S, which simulates at the API boundary an allocator breaking
-#    one promise; each must make its own check fire.
+#    one promise; each must make its own check fire. Shims 15 to 18 touch
+#    protected memory, which must fault (SEGV).
 # Known, already reported allocator bugs are avoided (FZ_AVOID_KNOWN=1)
 # so that they cannot stand in for a planted one. Exit status 0 when every
 # bug is found and every check fires.
@@ -92,5 +93,18 @@ for want in NULL-RESULT ERRNO ALIGNMENT USABLE-SIZE OVERLAP OUTSIDE-HEAP \
         grep -o 'FINDING [A-Z-]*' | head -1 | cut -d' ' -f2) || true
   printf '%-5s %-14s %s\n' "$s" "$want" "${got:-nothing}"
   [ "$got" = "$want" ] || fail=1
+done
+# Stray accesses to memory the allocator protected (the guard page before
+# the sealed page, the sealed page, past a segment's committed part, the
+# guard page after a mapped chunk) must fault: the memory source applies
+# protections lazily, and this shows they stay exact.
+for s in 15 16 17 18; do
+  rc=0
+  sh -c 'FZ_SHIM=$0 "$1" "$2" >/dev/null 2>&1' "$s" "$d/fuzz_ops_replay" \
+    "$root/corpus/fuzz_ops" 2>/dev/null || rc=$?
+  got=nothing
+  [ $rc -eq 139 ] && got=SEGV
+  printf '%-5s %-14s %s\n' "$s" SEGV "$got"
+  [ "$got" = SEGV ] || fail=1
 done
 exit $fail

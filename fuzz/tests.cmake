@@ -14,7 +14,7 @@ function(bonbon_fuzz_tests bindir have_lf)
   add_test(NAME fuzz_attack_seeds_detected
            COMMAND sh ${BONBON_ROOT}/fuzz/check_attack_seeds.sh
                    ${bindir}/fuzz_attack_replay ${BONBON_ROOT})
-  foreach(t fuzz_ops fuzz_attack fuzz_internals)
+  foreach(t fuzz_ops fuzz_attack fuzz_internals fuzz_process)
     add_test(NAME fuzz_replay_${t}
              COMMAND ${bindir}/${t}_replay ${corpus}/${t})
     set(reg ${corpus}/regressions/${t})
