@@ -8,13 +8,23 @@
  * this arena, inside one of its segments, whose header is valid, whose
  * state is the bin's state and whose size belongs to the bin. Before an
  * unlink, both neighbours must point back at the chunk. Any failure
- * returns -1 and writes nothing; the caller ends in bb_fatal.
- * Invariants: INV-BIN-LINKS, INV-BIN-INDEX, INV-BIN-SORTED, INV-BINMAP. */
+ * writes nothing; the caller ends in bb_fatal.
+ * Invariants: INV-BIN-LINKS, INV-BIN-INDEX, INV-BIN-SORTED, INV-BINMAP.
+ * Contracts: the ACSL logic is in specs/bins.acsl; `make verify` (the
+ * verify target) proves them. */
 #include "internal.h"
 
 /* ptmalloc's numbering: 1 unsorted, 2..63 small (size / 16), 64..126
  * large with ranges growing geometrically (64 bytes wide up to 3 KiB,
  * then 512, 4 KiB, 32 KiB, 256 KiB, then one bin for the rest). */
+/*@ assigns \nothing;
+    ensures index: \result == BinIndex(size);
+    ensures small: size < BB_MIN_LARGE ==> \result == size / 16;
+    ensures large: size >= BB_MIN_LARGE ==> 64 <= \result <= 126;
+    ensures range: BB_MINSIZE <= size ==> 2 <= \result <= 126;
+    ensures number: BinNumber(\result);
+    exits never: \false;
+*/
 size_t bb_bin_index(size_t size) {
   if (size < BB_MIN_LARGE)
     return size / 16;
@@ -32,16 +42,42 @@ size_t bb_bin_index(size_t size) {
 }
 
 /* Sentinel of bin b: the pseudo-chunk whose fd word is bins[2b]. */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A4): a pointer-to-index conversion.
+    requires bin: b < BB_NBINS;
+    assigns \nothing;
+    ensures sentinel: \result == BinAt(a, b);
+    exits never: \false;
+*/
 size_t bb_bin_at(const struct bb_arena *a, size_t b) {
+#ifdef BB_VHEAP
+  /* The verification build's model of a->bins: the words from
+   * BB_VSENTINELS (one arena). Eva runs this; WP uses the contract. */
+  (void)a;
+  return BB_VSENTINELS + 2 * b;
+#else
   return (size_t)((uintptr_t)&a->bins[2 * b] / 8u) - 1u;
+#endif
 }
 
+/*@ assigns \nothing;
+    ensures state: \result == BinState(b);
+    exits never: \false;
+*/
 static size_t bin_state(size_t b) {
   return b == BB_UNSORTED ? BB_ST_UNSORTED : BB_ST_BIN;
 }
 
 /* INV-BIN-INDEX, checked on every node a link leads to. */
-static int bin_node_ok(const struct bb_arena *a, size_t b, size_t v) {
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires index: v < BB_INDEX_LIMIT;
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+    ensures node: \result == 1 <==> BinNode(a, b, v);
+    ensures words: \result == 1 ==> NodeWords(a, b, v);
+    exits never: \false;
+*/
+static int bin_node_ok(struct bb_arena *a, size_t b, size_t v) {
   if (v == bb_bin_at(a, b))
     return 1;
   if (v % 2 == 0)
@@ -55,89 +91,314 @@ static int bin_node_ok(const struct bb_arena *a, size_t b, size_t v) {
   return b == BB_UNSORTED || bb_bin_index(bb_h_size(h)) == b;
 }
 
-static void set_link(const struct bb_arena *a, size_t s, size_t v) {
+/* Bit b % 64 of a binmap word. A table rather than a shift: WP cannot
+ * reason about shifts (specs/README.md), and a load costs the same. */
+#define BIT2(i) (uint64_t)1 << (i), (uint64_t)2 << (i)
+#define BIT8(i) BIT2(i), BIT2(i + 2), BIT2(i + 4), BIT2(i + 6)
+#define BIT32(i) BIT8(i), BIT8(i + 8), BIT8(i + 16), BIT8(i + 24)
+static const uint64_t bin_bit[64] = {BIT32(0), BIT32(32)};
+
+/*@ requires arena: ArenaOk(a);
+    requires word: Word(s);
+    requires index: v < BB_INDEX_LIMIT;
+    assigns W(s);
+    ensures link: LinkTo(a->k, s, v);
+    exits never: \false;
+*/
+static void set_link(struct bb_arena *a, size_t s, size_t v) {
   BB_W(s) = bb_link_enc(a->k, s, v);
 }
 
-/* The node after (dir = 1) or before (dir = 2) v, checked. */
-static int bin_step(const struct bb_arena *a, size_t b, size_t v, int dir,
-                    size_t *out) {
+/* The node after (dir = 1) or before (dir = 2) v, checked; 0 (never a
+ * node) when the link does not decode to a node of bin b. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires node: NodeWords(a, b, v);
+    requires dir: dir == 1 || dir == 2;
+    assigns \nothing;
+    exits never: \false;
+    behavior follows:
+      assumes link: LinkDecodes(a->k, v + dir) &&
+                    BinNode(a, b, Dec(a->k, v + dir));
+      ensures node: \result == Dec(a->k, v + dir);
+      ensures words: NodeWords(a, b, \result);
+      ensures nonzero: \result != 0;
+    behavior corrupt:
+      assumes link: !(LinkDecodes(a->k, v + dir) &&
+                      BinNode(a, b, Dec(a->k, v + dir)));
+      ensures fail: \result == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static size_t bin_step(struct bb_arena *a, size_t b, size_t v,
+                       size_t dir) {
   size_t w;
-  if (bb_link_dec(a->k, v + (size_t)dir, &w) != 0 || !bin_node_ok(a, b, w))
-    return -1;
-  *out = w;
-  return 0;
+  if (bb_link_dec(a->k, v + dir, &w) != 0 || !bin_node_ok(a, b, w))
+    return 0;
+  return w;
 }
 
 /* Link c between p and x, where x follows p. INV-BIN-LINKS: p and x must
  * agree about being neighbours before anything is written. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires p: NodeWords(a, b, p);
+    requires x: NodeWords(a, b, x);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(p + 1), W(x + 2), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes back: !BackIs(a, b, x, p);
+      assigns \nothing;
+      ensures fail: \result == -1;
+    behavior linked:
+      assumes back: BackIs(a, b, x, p);
+      assumes fresh: c != p && c != x;
+      ensures ok: \result == 0;
+      ensures before: Adjacent(a->k, p, c);
+      ensures after: Adjacent(a->k, c, x);
+      ensures linked: Linked(a->k, c);
+    behavior relinked:
+      assumes back: BackIs(a, b, x, p);
+      assumes listed: c == p || c == x;
+      ensures ok: \result == 0;
+      ensures before: LinkTo(a->k, p + 1, c);
+      ensures after: LinkTo(a->k, x + 2, c);
+      ensures self: LinkTo(a->k, c + 1, c) && LinkTo(a->k, c + 2, c);
+      ensures linked: Linked(a->k, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
 static int link_between(struct bb_arena *a, size_t b, size_t p, size_t x,
                         size_t c) {
   size_t back;
-  if (bin_step(a, b, x, 2, &back) != 0 || back != p)
+  if ((back = bin_step(a, b, x, 2)) == 0 || back != p)
     return -1;
+  a->binmap[b / 64] |= bin_bit[b % 64];
   set_link(a, c + 1, x);
   set_link(a, c + 2, p);
   set_link(a, p + 1, c);
   set_link(a, x + 2, c);
-  a->binmap[b / 64] |= (uint64_t)1 << (b % 64);
   return 0;
 }
 
+/* Link c just before node x of bin b, after the node x's back link
+ * names. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires x: NodeWords(a, b, x);
+    requires chunk: ChunkNode(c) && c != x && c + 2 != x;
+    assigns W(c + 1), W(c + 2), W(x + 2), a->binmap[b / 64],
+            W({ i | integer i; i == Dec(a->k, x + 2) + 1 && LinkWord(a, b, i) });
+    exits never: \false;
+    behavior corrupt:
+      assumes back: !(LinkDecodes(a->k, x + 2) &&
+                      BinNode(a, b, Dec(a->k, x + 2)));
+      assigns \nothing;
+      ensures fail: \result == -1;
+    behavior linked:
+      assumes back: LinkDecodes(a->k, x + 2) &&
+                    BinNode(a, b, Dec(a->k, x + 2));
+      ensures ok: \result == 0;
+      ensures linked: Linked(a->k, c);
+      ensures next: Dec(a->k, c + 1) == x || Dec(a->k, c + 1) == c;
+      ensures prev: Dec(a->k, c + 2) == \old(Dec(a->k, x + 2)) ||
+                    Dec(a->k, c + 2) == c;
+      ensures header: W(x) == \old(W(x));
+    complete behaviors;
+    disjoint behaviors;
+*/
+static int link_before(struct bb_arena *a, size_t b, size_t x, size_t c) {
+  size_t p;
+  if ((p = bin_step(a, b, x, 2)) == 0)
+    return -1;
+  return link_between(a, b, p, x, c);
+}
+
+/*@ assigns \nothing;
+    ensures never_returns: \false;
+    exits never: \false;
+*/
 static BB_COLD BB_NORETURN void bin_corrupt(size_t c) {
   bb_fatal("corrupted bin links", bb_chunk2mem(c));
 }
 
+/* Insert chunk c at the front of bin b (the unsorted and small bins). */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(BinAt(a, b) + 1),
+            W(Dec(a->k, BinAt(a, b) + 1) + 2), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes front: !FrontAgrees(a, b);
+      ensures never_returns: \false;
+    behavior front:
+      assumes front: FrontAgrees(a, b);
+      assumes fresh: Dec(a->k, BinAt(a, b) + 1) != c;
+      ensures first: Adjacent(a->k, BinAt(a, b), c);
+      ensures rest: Adjacent(a->k, c, \old(Dec(a->k, BinAt(a, b) + 1)));
+    behavior relinked:
+      assumes front: FrontAgrees(a, b);
+      assumes listed: Dec(a->k, BinAt(a, b) + 1) == c;
+      ensures first: LinkTo(a->k, BinAt(a, b) + 1, c);
+      ensures self: LinkTo(a->k, c + 1, c) && LinkTo(a->k, c + 2, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
 void bb_bin_insert_front(struct bb_arena *a, size_t b, size_t c) {
   size_t s = bb_bin_at(a, b), f;
-  if (bin_step(a, b, s, 1, &f) != 0 || link_between(a, b, s, f, c) != 0)
+  if ((f = bin_step(a, b, s, 1)) == 0 || link_between(a, b, s, f, c) != 0)
     bin_corrupt(c);
 }
 
 /* Large bins are sorted by ascending size: the first chunk that fits is
  * the best fit. Equal sizes keep their arrival order. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: 64 <= b <= 126;
+    requires chunk: ChunkNode(c) && HSize(W(c)) == size;
+    requires apart: !BinNode(a, b, c + 2);
+    assigns W(c + 1), W(c + 2), a->binmap[b / 64],
+            W({ i | integer i; LinkWord(a, b, i) });
+    ensures linked: Linked(a->k, c);
+    ensures upper: Dec(a->k, c + 1) == BinAt(a, b) || Dec(a->k, c + 1) == c ||
+                   size < HSize(W(Dec(a->k, c + 1)));
+    exits never: \false;
+*/
 void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
                           size_t size) {
-  size_t s = bb_bin_at(a, b), x, last;
-  if (bin_step(a, b, s, 2, &last) != 0)
+  size_t s = bb_bin_at(a, b), x = s, last;
+  if ((last = bin_step(a, b, s, 2)) == 0)
     bin_corrupt(c);
-  if (last == s || bb_h_size(BB_W(last)) <= size) {
-    if (link_between(a, b, last, s, c) != 0)
+  if (last != s && bb_h_size(BB_W(last)) > size) {
+    if ((x = bin_step(a, b, s, 1)) == 0)
       bin_corrupt(c);
-    return;
+    /*@ loop invariant node: BinNode(a, b, x);
+        loop invariant words: NodeWords(a, b, x);
+        loop assigns x;
+    */
+    while (x != s && bb_h_size(BB_W(x)) <= size)
+      if ((x = bin_step(a, b, x, 1)) == 0)
+        bin_corrupt(c);
   }
-  if (bin_step(a, b, s, 1, &x) != 0)
-    bin_corrupt(c);
-  while (x != s && bb_h_size(BB_W(x)) <= size)
-    if (bin_step(a, b, x, 1, &x) != 0)
-      bin_corrupt(c);
-  size_t p;
-  if (bin_step(a, b, x, 2, &p) != 0 || link_between(a, b, p, x, c) != 0)
+  //@ assert spot: x == s || (BinNode(a, b, x) && size < HSize(W(x)));
+  //@ assert apart1: x != c;
+  //@ assert apart2: x != c + 2;
+  //@ assert frame: LinkWord(a, b, x + 2);
+  if (link_before(a, b, x, c) != 0)
     bin_corrupt(c);
 }
 
-/* Unlink chunk c (header already checked) from bin b. The links of c are
- * cleared so that no valid encoding of a neighbour stays in user memory. */
-void bb_bin_unlink(struct bb_arena *a, size_t c) {
-  size_t h = BB_W(c);
-  size_t b = bb_h_state(h) == BB_ST_UNSORTED ? BB_UNSORTED
-                                              : bb_bin_index(bb_h_size(h));
+/* Unlink chunk c from bin b: 0, or -1 when a link does not agree, in which
+ * case nothing is written. The links of c are cleared so that no valid
+ * encoding of a neighbour stays in user memory. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(Dec(a->k, c + 1) + 2),
+            W(Dec(a->k, c + 2) + 1);
+    exits never: \false;
+    behavior corrupt:
+      assumes links: !BinLinks(a, b, c);
+      assigns \nothing;
+      ensures fail: \result == -1;
+    behavior unlinked:
+      assumes links: BinLinks(a, b, c);
+      assumes listed: Dec(a->k, c + 1) != c;
+      ensures ok: \result == 0;
+      ensures bridged: Adjacent(a->k, \old(Dec(a->k, c + 2)),
+                                \old(Dec(a->k, c + 1)));
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+      ensures gone: \old(Dec(a->k, c + 1)) != c && \old(Dec(a->k, c + 2)) != c;
+    behavior self:
+      assumes links: BinLinks(a, b, c);
+      assumes looped: Dec(a->k, c + 1) == c;
+      ensures ok: \result == 0;
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static int unlink_checked(struct bb_arena *a, size_t b, size_t c) {
   size_t fd, bk, x, y;
-  if (bin_step(a, b, c, 1, &fd) != 0 || bin_step(a, b, c, 2, &bk) != 0 ||
+  if ((fd = bin_step(a, b, c, 1)) == 0 || (bk = bin_step(a, b, c, 2)) == 0 ||
       bb_link_dec(a->k, fd + 2, &x) != 0 || x != c ||
       bb_link_dec(a->k, bk + 1, &y) != 0 || y != c)
-    bin_corrupt(c);
+    return -1;
   set_link(a, bk + 1, fd);
   set_link(a, fd + 2, bk);
   BB_W(c + 1) = 0;
   BB_W(c + 2) = 0;
+  return 0;
+}
+
+/* Unlink chunk c (header already checked) from its bin. */
+/*@ requires arena: ArenaOk(a);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(Dec(a->k, c + 1) + 2),
+            W(Dec(a->k, c + 2) + 1);
+    exits never: \false;
+    behavior corrupt:
+      assumes links: !BinLinks(a, BinOf(W(c)), c);
+      ensures never_returns: \false;
+    behavior unlinked:
+      assumes links: BinLinks(a, BinOf(W(c)), c);
+      assumes listed: Dec(a->k, c + 1) != c;
+      ensures bridged: Adjacent(a->k, \old(Dec(a->k, c + 2)),
+                                \old(Dec(a->k, c + 1)));
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+      ensures gone: \old(Dec(a->k, c + 1)) != c && \old(Dec(a->k, c + 2)) != c;
+    behavior self:
+      assumes links: BinLinks(a, BinOf(W(c)), c);
+      assumes looped: Dec(a->k, c + 1) == c;
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+void bb_bin_unlink(struct bb_arena *a, size_t c) {
+  size_t h = BB_W(c);
+  size_t b = bb_h_state(h) == BB_ST_UNSORTED ? BB_UNSORTED
+                                              : bb_bin_index(bb_h_size(h));
+  if (unlink_checked(a, b, c) != 0)
+    bin_corrupt(c);
 }
 
 /* The oldest chunk of bin b (FIFO: insertion is at the front), unlinked;
  * 0 when the bin is empty. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    assigns W(Dec(a->k, BinAt(a, b) + 2) + 1), W(Dec(a->k, BinAt(a, b) + 2) + 2),
+            W(Dec(a->k, Dec(a->k, BinAt(a, b) + 2) + 1) + 2),
+            W(Dec(a->k, Dec(a->k, BinAt(a, b) + 2) + 2) + 1);
+    exits never: \false;
+    behavior corrupt_last:
+      assumes last: !(LinkDecodes(a->k, BinAt(a, b) + 2) &&
+                      BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)));
+      ensures never_returns: \false;
+    behavior empty:
+      assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
+                    Dec(a->k, BinAt(a, b) + 2) == BinAt(a, b);
+      assigns \nothing;
+      ensures none: \result == 0;
+    behavior taken:
+      assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
+                    BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                    Dec(a->k, BinAt(a, b) + 2) != BinAt(a, b);
+      assumes links: BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2));
+      ensures last: \result == \old(Dec(a->k, BinAt(a, b) + 2));
+      ensures in_bin: \old(BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)));
+      ensures cleared: W(\result + 1) == 0 && W(\result + 2) == 0;
+    behavior corrupt:
+      assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
+                    BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                    Dec(a->k, BinAt(a, b) + 2) != BinAt(a, b);
+      assumes links: !BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2));
+      ensures never_returns: \false;
+    complete behaviors;
+    disjoint behaviors;
+*/
 size_t bb_bin_take_last(struct bb_arena *a, size_t b) {
   size_t s = bb_bin_at(a, b), c;
-  if (bin_step(a, b, s, 2, &c) != 0)
+  if ((c = bin_step(a, b, s, 2)) == 0)
     bin_corrupt(s);
   if (c == s)
     return 0;
@@ -146,15 +407,58 @@ size_t bb_bin_take_last(struct bb_arena *a, size_t b) {
 }
 
 /* Iteration from the front, checked; 0 at the end. */
-size_t bb_bin_first(struct bb_arena *a, size_t b) {
-  return bb_bin_next(a, b, bb_bin_at(a, b));
-}
-
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires node: NodeWords(a, b, c);
+    assigns \nothing;
+    exits never: \false;
+    behavior corrupt:
+      assumes link: !(LinkDecodes(a->k, c + 1) &&
+                      BinNode(a, b, Dec(a->k, c + 1)));
+      ensures never_returns: \false;
+    behavior end:
+      assumes link: LinkDecodes(a->k, c + 1) &&
+                    Dec(a->k, c + 1) == BinAt(a, b);
+      ensures none: \result == 0;
+    behavior next:
+      assumes link: LinkDecodes(a->k, c + 1) &&
+                    BinNode(a, b, Dec(a->k, c + 1)) &&
+                    Dec(a->k, c + 1) != BinAt(a, b);
+      ensures next: \result == Dec(a->k, c + 1);
+      ensures chunk: ChunkNode(\result);
+    complete behaviors;
+    disjoint behaviors;
+*/
 size_t bb_bin_next(struct bb_arena *a, size_t b, size_t c) {
   size_t x;
-  if (bin_step(a, b, c, 1, &x) != 0)
+  if ((x = bin_step(a, b, c, 1)) == 0)
     bin_corrupt(c);
   return x == bb_bin_at(a, b) ? 0 : x;
+}
+
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    assigns \nothing;
+    exits never: \false;
+    behavior corrupt:
+      assumes link: !(LinkDecodes(a->k, BinAt(a, b) + 1) &&
+                      BinNode(a, b, Dec(a->k, BinAt(a, b) + 1)));
+      ensures never_returns: \false;
+    behavior empty:
+      assumes link: LinkDecodes(a->k, BinAt(a, b) + 1) &&
+                    Dec(a->k, BinAt(a, b) + 1) == BinAt(a, b);
+      ensures none: \result == 0;
+    behavior first:
+      assumes link: LinkDecodes(a->k, BinAt(a, b) + 1) &&
+                    BinNode(a, b, Dec(a->k, BinAt(a, b) + 1)) &&
+                    Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      ensures first: \result == Dec(a->k, BinAt(a, b) + 1);
+      ensures chunk: ChunkNode(\result);
+    complete behaviors;
+    disjoint behaviors;
+*/
+size_t bb_bin_first(struct bb_arena *a, size_t b) {
+  return bb_bin_next(a, b, bb_bin_at(a, b));
 }
 
 /* The first bin after b whose binmap bit is set, or 0. Bits are set on

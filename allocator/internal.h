@@ -20,7 +20,7 @@
 #include "chunk.h"
 #include "include/bonbon.h"
 
-#ifdef __FRAMAC__
+#ifdef BB_VHEAP
 typedef int bb_lock_t;
 #else
 #include <pthread.h>
@@ -194,11 +194,21 @@ struct bb_heap {
   struct bb_tctx ictx;
 };
 
+#ifdef __FRAMAC__
+/* The ACSL logic of the bins and caches: specs/bins.acsl, specs/cache.acsl. */
+#include "../specs/bins.acsl"
+#endif
+
 BB_INLINE size_t bb_round_page(const struct bb_heap *h, size_t n) {
   return (n + h->page - 1) / h->page * h->page;
 }
 
 /* ------------------------------------------------------------- fatal.c */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A6): it calls the hook, then aborts.
+    assigns \nothing;
+    ensures never_returns: \false;
+    exits never: \false;
+*/
 BB_HIDDEN BB_NORETURN BB_COLD void bb_fatal(const char *check,
                                              const void *addr);
 BB_HIDDEN void bb_write_err(const char *s);
@@ -221,6 +231,14 @@ BB_HIDDEN void bb_unlock(bb_lock_t *l);
 
 /* The segment holding addr, or NULL: two loads, no lock, and no read of
  * the memory addr designates. */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A5): the registry maps an address to
+    // a registered segment, whose chunk area lies in the word space.
+    requires heap: \valid_read(h);
+    assigns \nothing;
+    ensures lookup: \result == SegmentOf(h, addr);
+    ensures registered: \result != \null ==> SegmentOk(\result);
+    exits never: \false;
+*/
 BB_INLINE struct bb_segment *bb_segment_of(const struct bb_heap *h,
                                            uintptr_t addr) {
   uintptr_t g = addr >> BB_SEG_SHIFT;
@@ -233,6 +251,11 @@ BB_INLINE struct bb_segment *bb_segment_of(const struct bb_heap *h,
   return __atomic_load_n(&leaf[g % BB_REG_L2_SIZE], __ATOMIC_ACQUIRE);
 }
 
+/*@ requires segment: \valid_read(s);
+    assigns \nothing;
+    ensures end: \result == s->end;
+    exits never: \false;
+*/
 BB_INLINE size_t bb_seg_end(const struct bb_segment *s) {
   return __atomic_load_n(&s->end, __ATOMIC_RELAXED);
 }
