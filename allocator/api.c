@@ -37,10 +37,13 @@ static inline size_t validate(struct bb_heap *h, const void *p,
   if (bb_unlikely(c < s->first || c >= bb_seg_end(s)))
     bb_fatal("invalid pointer", p);
   size_t x = bb_peek(c);
-  if (bb_unlikely(!bb_h_ok(&h->keys, c, x)))
+  if (bb_unlikely(!bb_h_ok(&h->ro->keys, c, x)))
     bb_fatal("corrupted chunk header", p);
   if (bb_unlikely(bb_h_state(x) != BB_ST_INUSE))
-    bad_state(bb_h_state(x), p);
+#if BB_PLANT_BUG == 4 /* mutation check: a cached chunk may be freed again */
+    if (bb_h_state(x) != BB_ST_TCACHE)
+#endif
+      bad_state(bb_h_state(x), p);
   *hd = x;
   return c;
 }
@@ -73,43 +76,55 @@ static void *do_malloc(struct bb_heap *h, struct bb_tctx *t, size_t n) {
     bb_unlock(&a->lock);
     if (c == BB_USE_TCACHE)
       return bb_chunk2mem(bb_tc_get(t, cls, n));
-    if (c != BB_USE_MAP)
-      return c ? bb_chunk2mem(c) : oom();
-    void *p = bb_mapped_alloc(h, n, BB_ALIGN);
-    if (p)
-      return p;
+    if (c == BB_USE_MAP) {
+      void *p = bb_mapped_alloc(h, n, BB_ALIGN);
+      if (p)
+        return p;
+      continue; /* no mapping: try the heap after all */
+    }
+    if (!c)
+      return oom();
+    bb_canary_set(h->ro, c, bb_h_size(BB_W(c)), n);
+    return bb_chunk2mem(c);
   }
 }
 
-static void free_chunk(struct bb_tctx *t, struct bb_segment *s, size_t c,
+/* Free validated in-use chunk c of `size` bytes: zero it (zero-on-free),
+ * then quarantine it or release it. */
+static void free_chunk(struct bb_heap *h, struct bb_tctx *t, size_t c,
                        size_t size) {
-  size_t cls = bb_tc_class(size);
-  if (size <= BB_TCACHE_MAX_SIZE && t->count[cls] < t->limit) {
-    bb_tc_put(t, c, size, cls);
-    return;
-  }
-  struct bb_arena *a = s->arena;
-  bb_lock(&a->lock);
-  bb_arena_free(a, s, c, size);
-  bb_unlock(&a->lock);
+  const struct bb_sealed *ro = h->ro;
+  if (size <= ro->zero_max)
+    bb_zero_words(c + 1, c + size / 8);
+  if (ro->quarantine)
+    bb_quarantine_put(t, c, size);
+  else
+    bb_release(t, c, size);
 }
 
-static void do_free(struct bb_heap *h, struct bb_tctx *t, void *p) {
+/* Sized free: the size must be the one requested (0: not checked, as for
+ * plain free), the alignment one the pointer has. */
+#define ANY_SIZE SIZE_MAX
+
+static void do_free(struct bb_heap *h, struct bb_tctx *t, void *p,
+                    size_t want, size_t align) {
   if (!p)
     return;
+  if (align && ((align & (align - 1)) != 0 || (uintptr_t)p % align != 0))
+    bb_fatal("aligned free mismatch", p);
   struct bb_segment *s;
   size_t hd, c = validate(h, p, &s, &hd);
   if (bb_unlikely(!s)) {
-    if (bb_mapped_free(h, p) != 0)
+    if (bb_mapped_free(h, p, want) != 0)
       bb_fatal("invalid pointer", p);
     return;
   }
-  free_chunk(t, s, c, bb_h_size(hd));
-}
-
-static size_t slack_for(size_t size, size_t n) {
-  size_t s = size - BB_WORD - n;
-  return s > BB_MAX_SLACK ? BB_MAX_SLACK : s;
+  size_t size = bb_h_size(hd);
+  if (want != ANY_SIZE && want != size - BB_WORD - bb_h_slack(hd))
+    bb_fatal("sized free mismatch", p);
+  if (h->ro->opt.canary)
+    bb_canary_check(&h->ro->keys, c, hd);
+  free_chunk(h, t, c, size);
 }
 
 static void *do_realloc(struct bb_heap *h, struct bb_tctx *t, void *p,
@@ -117,43 +132,63 @@ static void *do_realloc(struct bb_heap *h, struct bb_tctx *t, void *p,
   if (!p)
     return do_malloc(h, t, n);
   if (n == 0) { /* glibc: free and return NULL */
-    do_free(h, t, p);
+    do_free(h, t, p, ANY_SIZE, 0);
     return NULL;
   }
   struct bb_segment *s;
   size_t hd, c = validate(h, p, &s, &hd);
-  if (bb_unlikely(n > PTRDIFF_MAX))
-    return oom();
   if (!s) {
+    /* A pointer in no segment must be a mapped chunk of ours, whatever n. */
+    if (bb_mapped_usable(h, p) == (size_t)-1)
+      bb_fatal("invalid pointer", p);
+    if (bb_unlikely(n > PTRDIFF_MAX))
+      return oom();
     void *q = bb_mapped_realloc(h, p, n);
     if (q == BB_NOT_MAPPED)
       bb_fatal("invalid pointer", p);
-    return q ? q : oom();
+    if (q)
+      return q;
+    size_t old = bb_mapped_usable(h, p); /* could not remap: move it */
+    if (!(q = do_malloc(h, t, n)))
+      return NULL;
+    memcpy(q, p, old < n ? old : n);
+    bb_mapped_free(h, p, ANY_SIZE);
+    return q;
   }
+  if (bb_unlikely(n > PTRDIFF_MAX))
+    return oom();
+  const struct bb_sealed *ro = h->ro;
+  if (ro->opt.canary)
+    bb_canary_check(&ro->keys, c, hd);
   size_t size = bb_h_size(hd), nb = bb_request2size(n, 0);
+  size_t old = size - BB_WORD - bb_h_slack(hd);
   struct bb_arena *a = s->arena;
   if (nb != 0 && nb <= size) {
     if (size - nb >= BB_MINSIZE) {
       bb_lock(&a->lock);
       bb_arena_shrink(a, s, c, size, nb, n);
       bb_unlock(&a->lock);
+      size = nb;
     } else {
-      bb_set_head(&h->keys, c, BB_ST_INUSE, size, slack_for(size, n));
+      bb_set_head(&ro->keys, c, BB_ST_INUSE, size, size - BB_WORD - n);
     }
+    bb_canary_set(ro, c, size, n);
     return p;
   }
   if (nb != 0) {
     bb_lock(&a->lock);
     int grown = bb_arena_grow_in_place(a, s, c, size, nb, n);
     bb_unlock(&a->lock);
-    if (grown)
+    if (grown) {
+      bb_canary_set(ro, c, bb_h_size(BB_W(c)), n);
       return p;
+    }
   }
   void *q = do_malloc(h, t, n);
   if (!q)
     return NULL; /* p is left intact */
-  memcpy(q, p, size - BB_WORD);
-  free_chunk(t, s, c, size);
+  memcpy(q, p, old);
+  free_chunk(h, t, c, size);
   return q;
 }
 
@@ -170,7 +205,10 @@ static void *do_memalign(struct bb_heap *h, struct bb_tctx *t, size_t align,
   struct bb_arena *a = bb_arena_lock_for(t);
   size_t c = bb_arena_memalign(a, align, nb, n);
   bb_unlock(&a->lock);
-  return c ? bb_chunk2mem(c) : oom();
+  if (!c)
+    return oom();
+  bb_canary_set(h->ro, c, bb_h_size(BB_W(c)), n);
+  return bb_chunk2mem(c);
 }
 
 static size_t do_usable(struct bb_heap *h, void *p) {
@@ -185,14 +223,15 @@ static size_t do_usable(struct bb_heap *h, void *p) {
       bb_fatal("invalid pointer", p);
     return u;
   }
-  return bb_h_size(hd) - BB_WORD;
+  /* With canaries the slack belongs to the canary: report the request. */
+  return bb_h_size(hd) - BB_WORD - (h->ro->opt.canary ? bb_h_slack(hd) : 0);
 }
 
 static int do_trim(struct bb_heap *h, size_t pad) {
   int released = 0;
   unsigned n = __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE);
   for (unsigned i = 0; i < n; i++) {
-    struct bb_arena *a = h->arenas[i];
+    struct bb_arena *a = h->ro->arenas[i];
     bb_lock(&a->lock);
     released |= bb_arena_trim_all(a, pad);
     bb_unlock(&a->lock);
@@ -206,8 +245,8 @@ int bb_heap_owns(bb_heap *h, const void *addr, size_t len) {
     return 0;
   struct bb_segment *s = bb_segment_of(h, p);
   if (s)
-    return p >= s->base + h->page &&
-           p + len <= s->base + __atomic_load_n(&s->committed, __ATOMIC_RELAXED);
+    return p >= s->base + h->ro->page &&
+           p + len <= (bb_seg_end(s) + 1) * 8u;
   return bb_mapped_contains(h, p, len);
 }
 
@@ -275,11 +314,48 @@ void *bb_malloc(size_t n) {
   return malloc_slow(n);
 }
 
-void bb_free(void *p) {
-  if (!p)
-    return;
+static BB_COLD void free_slow(void *p) {
   PROCESS_OR();
-  do_free(h, t, p);
+  do_free(h, t, p, ANY_SIZE, 0);
+}
+
+/* The hit path: a valid in-use chunk of a cacheable size, with room in
+ * the cache and no quarantine. It makes the same checks as do_free, in
+ * the same order; anything unusual, a failed check included, goes to the
+ * slow path, which repeats the checks and reports. */
+void bb_free(void *p) {
+  struct bb_tctx *t = bb_tls_ctx;
+  if (bb_unlikely(!t || !p || (uintptr_t)p % BB_ALIGN != 0))
+    goto slow;
+  struct bb_heap *h = t->heap;
+  const struct bb_sealed *ro = h->ro;
+  struct bb_segment *s = bb_segment_of(h, (uintptr_t)p);
+  size_t c = bb_mem2chunk(p);
+  if (bb_unlikely(!s || c < s->first || c >= bb_seg_end(s)))
+    goto slow;
+  size_t x = bb_peek(c), size = bb_h_size(x), cls = bb_tc_class(size);
+  size_t nh = bb_h_check_remake(&ro->keys, c, x, BB_ST_TCACHE, size, 0);
+  if (bb_unlikely(!nh || bb_h_state(x) != BB_ST_INUSE ||
+                  size > BB_TCACHE_MAX_SIZE || t->count[cls] >= t->limit ||
+                  ro->quarantine))
+    goto slow;
+  if (ro->opt.canary) {
+    size_t slack = bb_h_slack(x);
+    if (slack ? !bb_canary_ok(&ro->keys, c, size - BB_WORD - slack,
+                              size - BB_WORD)
+              : !bb_h_ok(&ro->keys, c + size / 8, bb_peek(c + size / 8)))
+      goto slow; /* reported there */
+  }
+  if (size <= ro->zero_max)
+    bb_zero_words(c + 2, c + size / 8); /* c + 1 takes the link */
+  BB_W(c + 1) = bb_link_enc(&ro->keys, c + 1, t->head[cls]);
+  BB_W(c) = nh; /* bb_tc_put, with the header computed above */
+  t->head[cls] = c;
+  t->count[cls]++;
+  return;
+slow:
+  if (p)
+    free_slow(p);
 }
 
 void *bb_calloc(size_t nm, size_t sz) {
@@ -343,15 +419,20 @@ size_t bb_malloc_usable_size(void *p) {
   return do_usable(h, p);
 }
 
+/* C23: the size must be the one requested; the alignment, one that
+ * aligned_alloc accepted and the pointer has. A mismatch is fatal. */
 void bb_free_sized(void *p, size_t size) {
-  (void)size;
-  bb_free(p);
+  if (!p)
+    return;
+  PROCESS_OR();
+  do_free(h, t, p, size, 0);
 }
 
 void bb_free_aligned_sized(void *p, size_t align, size_t size) {
-  (void)align;
-  (void)size;
-  bb_free(p);
+  if (!p)
+    return;
+  PROCESS_OR();
+  do_free(h, t, p, size, align ? align : 1);
 }
 
 int bb_malloc_trim(size_t pad) {
@@ -373,14 +454,14 @@ struct bb_mallinfo2 bb_mallinfo2(void) {
 /* An instance heap serializes its callers and uses its own context; the
  * process heap gives each thread its own. */
 static struct bb_tctx *enter(struct bb_heap *h) {
-  if (h->process)
+  if (h->ro->process)
     return ctx();
   bb_lock(&h->ilock);
   return &h->ictx;
 }
 
 static void leave(struct bb_heap *h) {
-  if (!h->process)
+  if (!h->ro->process)
     bb_unlock(&h->ilock);
 }
 
@@ -394,13 +475,15 @@ void *bb_heap_malloc(bb_heap *h, size_t n) {
 void bb_heap_free(bb_heap *h, void *p) {
   struct bb_tctx *t = enter(h);
   if (t)
-    do_free(h, t, p);
+    do_free(h, t, p, ANY_SIZE, 0);
   leave(h);
 }
 
 void bb_heap_free_sized(bb_heap *h, void *p, size_t size) {
-  (void)size;
-  bb_heap_free(h, p);
+  struct bb_tctx *t = enter(h);
+  if (t && p)
+    do_free(h, t, p, size, 0);
+  leave(h);
 }
 
 void *bb_heap_calloc(bb_heap *h, size_t nm, size_t sz) {
@@ -435,7 +518,7 @@ int bb_heap_trim(bb_heap *h, size_t pad) {
   struct bb_tctx *t = enter(h);
   int r = 0;
   if (t) {
-    if (!h->process)
+    if (!h->ro->process)
       bb_tcache_flush(t);
     r = do_trim(h, pad);
   }

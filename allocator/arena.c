@@ -10,14 +10,34 @@
  * the unsorted bin or the top; large merges consolidate and trim. */
 #include "internal.h"
 
+/* Slack of a chunk of `size` bytes holding n: below 48 for every arena
+ * chunk (remainders of MINSIZE or more are always split off). */
 static size_t slack_of(size_t size, size_t n) {
   size_t s = size - BB_WORD - n;
-  return s > BB_MAX_SLACK ? BB_MAX_SLACK : s;
+  if (bb_unlikely(s > BB_MAX_SLACK))
+    bb_fatal("internal error: slack", bb_chunk2mem(0));
+  return s;
 }
+
+static int zeroing(const struct bb_arena *a, size_t size) {
+  return size <= a->heap->ro->zero_max;
+}
+
+/* A free chunk c of `size` bytes leaves its bin for use (or for the thread
+ * cache): clear its footer, then, if it was zeroed, check that nothing
+ * wrote to it while it was free (its links were cleared by the unlink). */
+static void claim(struct bb_arena *a, size_t c, size_t size, int zeroed,
+                  size_t upto) {
+  BB_W(c + size / 8 - 1) = 0;
+  if (zeroed)
+    bb_zero_check(a->k, c, c + 1, c + upto / 8);
+}
+
+static int zeroed_flag(size_t c) { return bb_h_slack(BB_W(c)) == 1; }
 
 void bb_arena_init(struct bb_arena *a, struct bb_heap *h, unsigned id) {
   a->heap = h;
-  a->k = &h->keys;
+  a->k = &h->ro->keys;
   a->id = id;
   bb_lock_init(&a->lock);
   for (size_t b = 0; b < BB_NBINS; b++) {
@@ -48,6 +68,8 @@ static size_t fast_pop(struct bb_arena *a, size_t fi) {
     bb_fatal("corrupted fast bin", bb_chunk2mem(c));
   a->fast[fi] = bb_list_next(a->heap, c);
   BB_W(c + 1) = 0;
+  if (zeroing(a, size))
+    bb_zero_check(a->k, c, c + 2, c + size / 8);
   a->fastbytes -= size;
   a->nfastc--;
   return c;
@@ -66,6 +88,17 @@ static void stash_fast(struct bb_arena *a, struct bb_tctx *t, size_t fi,
   }
 }
 
+/* A binned chunk goes to the thread cache, where bb_tc_get checks that
+ * it is zero: make it so if it was not zeroed when freed. */
+static void to_tcache(struct bb_arena *a, struct bb_tctx *t, size_t c,
+                      size_t size, size_t cls) {
+  int zeroed = zeroed_flag(c);
+  claim(a, c, size, zeroed, size);
+  if (!zeroed && zeroing(a, size))
+    bb_zero_words(c + 1, c + size / 8);
+  bb_tc_put(t, c, size, cls);
+}
+
 static void stash_small(struct bb_arena *a, struct bb_tctx *t, size_t b,
                         size_t size) {
   size_t cls = bb_tc_class(size);
@@ -75,20 +108,21 @@ static void stash_small(struct bb_arena *a, struct bb_tctx *t, size_t b,
       return;
     a->binned -= size;
     a->nbinned--;
-    bb_tc_put(t, c, size, cls);
+    to_tcache(a, t, c, size, cls);
   }
 }
 
 /* ------------------------------------------------------------ freeing */
 
-/* Coalesce free chunk c (size bytes, header not trusted) and put the
- * result in the unsorted bin or the top. Returns the merged size. */
+/* Coalesce free chunk c (size bytes, header not trusted; `zeroed` if its
+ * words are zero) and put the result in the unsorted bin or the top.
+ * Returns the merged size. */
 static size_t place_free(struct bb_arena *a, struct bb_segment *s, size_t c,
-                         size_t size) {
+                         size_t size, int zeroed) {
   int into_top;
-  c = bb_coalesce(a, s, c, &size, &into_top);
+  c = bb_coalesce(a, s, c, &size, &zeroed, &into_top);
   if (!into_top) {
-    bb_make_free(a, c, size, BB_ST_UNSORTED);
+    bb_make_free(a, c, size, BB_ST_UNSORTED, zeroed);
     bb_bin_insert_front(a, BB_UNSORTED, c);
     a->binned += size;
     a->nbinned++;
@@ -101,7 +135,7 @@ void bb_arena_consolidate(struct bb_arena *a) {
     size_t c;
     while ((c = fast_pop(a, fi)) != 0) {
       struct bb_segment *s = bb_segment_of(a->heap, (uintptr_t)c * 8u);
-      place_free(a, s, c, (fi + 2) * 16);
+      place_free(a, s, c, (fi + 2) * 16, zeroing(a, (fi + 2) * 16));
     }
   }
 }
@@ -130,7 +164,7 @@ int bb_arena_trim(struct bb_arena *a, size_t pad) {
   size_t ts = bb_top_check(a);
   size_t keep = pad > BB_MAX_CHUNK / 2 ? BB_MAX_CHUNK / 2 : pad;
   keep = (keep + BB_MINSIZE + BB_ALIGN - 1) / BB_ALIGN * BB_ALIGN;
-  if (ts <= keep + a->heap->page)
+  if (ts <= keep + a->heap->ro->page)
     return 0;
   struct bb_segment *s = a->top_seg;
   if (bb_segment_shrink(a, s, a->top + keep / 8) == 0)
@@ -142,14 +176,15 @@ int bb_arena_trim(struct bb_arena *a, size_t pad) {
 /* Give back the page-aligned interior of every large free chunk: the
  * header, links and footer stay, the rest reads as zero when reused. */
 static int purge_bins(struct bb_arena *a) {
-  const bb_source *src = &a->heap->src;
-  size_t page = a->heap->page;
+  const bb_source *src = &a->heap->ro->src;
+  size_t page = a->heap->ro->page;
   int any = 0;
   if (!src->purge)
     return 0;
   for (size_t b = 1; b < BB_NBINS - 1; b++) {
     for (size_t c = bb_bin_first(a, b); c; c = bb_bin_next(a, b, c)) {
-      uintptr_t lo = ((uintptr_t)(c + 3) * 8u + page - 1) / page * page;
+      /* Keep the header, fd, bk and a large chunk's size-ring links. */
+      uintptr_t lo = ((uintptr_t)(c + 5) * 8u + page - 1) / page * page;
       uintptr_t hi = ((uintptr_t)(c + bb_h_size(BB_W(c)) / 8 - 1) * 8u) /
                      page * page;
       if (hi > lo && src->purge(src->ctx, (void *)lo, hi - lo) == 0)
@@ -170,13 +205,15 @@ int bb_arena_trim_all(struct bb_arena *a, size_t pad) {
   return r || a->system != before;
 }
 
+/* Free in-use (or quarantined) chunk c, already zeroed by the caller if
+ * `zeroed`. */
 void bb_arena_free(struct bb_arena *a, struct bb_segment *s, size_t c,
-                   size_t size) {
-  if (size <= BB_FAST_MAX_SIZE) {
+                   size_t size, int zeroed) {
+  if (size <= BB_FAST_MAX_SIZE && (zeroed || !zeroing(a, size))) {
     fast_push(a, c, size);
     return;
   }
-  size = place_free(a, s, c, size);
+  size = place_free(a, s, c, size, zeroed);
   if (size >= BB_CONSOLIDATE_SIZE) {
     if (a->nfastc)
       bb_arena_consolidate(a);
@@ -193,7 +230,7 @@ void bb_arena_free(struct bb_arena *a, struct bb_segment *s, size_t c,
  * predecessor is never free (it would have merged into the top). */
 static void retire_top(struct bb_arena *a) {
   size_t t = a->top, ts = bb_top_check(a);
-  bb_make_free(a, t, ts, BB_ST_UNSORTED);
+  bb_make_free(a, t, ts, BB_ST_UNSORTED, 0);
   bb_bin_insert_front(a, BB_UNSORTED, t);
   a->binned += ts;
   a->nbinned++;
@@ -236,17 +273,22 @@ static size_t from_top(struct bb_arena *a, size_t nb, size_t n) {
 /* ------------------------------------------------------------ malloc */
 
 /* Hand out free chunk c (already out of its bin) of `size` bytes for nb:
- * split off the remainder into the unsorted bin when it is big enough. */
+ * check it for writes after free, and split off the remainder into the
+ * unsorted bin when it is big enough. */
 static size_t use_chunk(struct bb_arena *a, size_t c, size_t size, size_t nb,
                         size_t n, int remember) {
+  int zeroed = zeroed_flag(c);
   if (size - nb >= BB_MINSIZE) {
-    size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n));
+    if (zeroed)
+      bb_zero_check(a->k, c, c + 1, c + nb / 8);
+    size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n), zeroed);
     bb_bin_insert_front(a, BB_UNSORTED, r);
     a->binned += size - nb;
     a->nbinned++;
     if (remember)
       a->last_remainder = r;
   } else {
+    claim(a, c, size, zeroed, size);
     bb_set_head(a->k, c, BB_ST_INUSE, size, slack_of(size, n));
   }
   return c;
@@ -274,7 +316,7 @@ static size_t sort_unsorted(struct bb_arena *a, size_t nb, size_t n,
     if (size == nb) {
       size_t cls = bb_tc_class(size);
       if (t && size <= BB_TCACHE_MAX_SIZE && t->count[cls] < t->limit) {
-        bb_tc_put(t, c, size, cls);
+        to_tcache(a, t, c, size, cls);
         stashed = 1;
         continue;
       }
@@ -288,17 +330,14 @@ static size_t sort_unsorted(struct bb_arena *a, size_t nb, size_t n,
 }
 
 static size_t large_best_fit(struct bb_arena *a, size_t nb, size_t n) {
-  size_t b = bb_bin_index(nb);
-  for (size_t x = bb_bin_first(a, b); x; x = bb_bin_next(a, b, x)) {
-    size_t size = bb_h_size(BB_W(x));
-    if (size >= nb) {
-      bb_bin_unlink(a, x);
-      a->binned -= size;
-      a->nbinned--;
-      return use_chunk(a, x, size, nb, n, 0);
-    }
-  }
-  return 0;
+  size_t x = bb_bin_best_fit(a, bb_bin_index(nb), nb);
+  if (!x)
+    return 0;
+  size_t size = bb_h_size(BB_W(x));
+  bb_bin_unlink(a, x);
+  a->binned -= size;
+  a->nbinned--;
+  return use_chunk(a, x, size, nb, n, 0);
 }
 
 /* The smallest chunk of the first non-empty bin above nb's. */
@@ -332,8 +371,8 @@ size_t bb_arena_malloc(struct bb_arena *a, size_t nb, size_t n,
     if ((c = bb_bin_take_last(a, nb / 16)) != 0) {
       a->binned -= nb;
       a->nbinned--;
+      use_chunk(a, c, nb, nb, n, 0);
       stash_small(a, t, nb / 16, nb);
-      bb_set_head(a->k, c, BB_ST_INUSE, nb, slack_of(nb, n));
       return c;
     }
   } else if (a->nfastc) {
@@ -380,13 +419,13 @@ size_t bb_arena_memalign(struct bb_arena *a, size_t align, size_t nb,
       am += align;
     size_t ac = am / 8 - 1, lead = am - mem;
     bb_set_head(a->k, ac, BB_ST_INUSE, size - lead, 0);
-    place_free(a, s, c, lead);
+    place_free(a, s, c, lead, 0);
     c = ac;
     size -= lead;
   }
   if (size - nb >= BB_MINSIZE) {
-    size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n));
-    place_free(a, s, r, size - nb);
+    size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n), 0);
+    place_free(a, s, r, size - nb, 0);
   } else {
     bb_set_head(a->k, c, BB_ST_INUSE, size, slack_of(size, n));
   }
@@ -415,17 +454,31 @@ int bb_arena_grow_in_place(struct bb_arena *a, struct bb_segment *s, size_t c,
   }
   if (!BB_IS_BINNED(st) || size + ns < nb)
     return 0;
+  int zeroed = zeroed_flag(nx);
   bb_bin_unlink(a, nx);
   a->binned -= ns;
   a->nbinned--;
+  claim(a, nx, ns, zeroed, ns); /* the user gets its words: check them */
   bb_bury(a->k, nx);
-  use_chunk(a, c, size + ns, nb, n, 0);
+  size += ns;
+  if (size - nb >= BB_MINSIZE) {
+    size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n), zeroed);
+    bb_bin_insert_front(a, BB_UNSORTED, r);
+    a->binned += size - nb;
+    a->nbinned++;
+  } else {
+    bb_set_head(a->k, c, BB_ST_INUSE, size, slack_of(size, n));
+  }
   return 1;
 }
 
-/* Shrink in-use chunk c to nb, freeing the tail (>= MINSIZE). */
+/* Shrink in-use chunk c to nb, freeing the tail (>= MINSIZE), zeroed
+ * like any freed memory. */
 void bb_arena_shrink(struct bb_arena *a, struct bb_segment *s, size_t c,
                      size_t size, size_t nb, size_t n) {
-  size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n));
-  place_free(a, s, r, size - nb);
+  int zeroed = zeroing(a, size - nb);
+  if (zeroed)
+    bb_zero_words(c + nb / 8 + 1, c + size / 8);
+  size_t r = bb_split(a, c, size, nb, BB_ST_INUSE, slack_of(nb, n), zeroed);
+  place_free(a, s, r, size - nb, zeroed);
 }

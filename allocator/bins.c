@@ -8,7 +8,7 @@
  * this arena, inside one of its segments, whose header is valid, whose
  * state is the bin's state and whose size belongs to the bin. Before an
  * unlink, both neighbours must point back at the chunk. Any failure
- * writes nothing; the caller ends in bb_fatal.
+ * returns -1 and writes nothing; the caller ends in bb_fatal.
  * Invariants: INV-BIN-LINKS, INV-BIN-INDEX, INV-BIN-SORTED, INV-BINMAP.
  * Contracts: the ACSL logic is in specs/bins.acsl; `make verify` (the
  * verify target) proves them. */
@@ -27,7 +27,11 @@
 */
 size_t bb_bin_index(size_t size) {
   if (size < BB_MIN_LARGE)
+#if BB_PLANT_BUG == 3 /* mutation check: small chunks one bin too high */
+    return size / 16 + 1;
+#else
     return size / 16;
+#endif
   if (size / 64 <= 48)
     return 48 + size / 64;
   if (size / 512 <= 20)
@@ -182,128 +186,180 @@ static int link_between(struct bb_arena *a, size_t b, size_t p, size_t x,
   return 0;
 }
 
-/* Link c just before node x of bin b, after the node x's back link
- * names. */
+/* ----------------------------------------------------- large bins
+ * Large bins are sorted by ascending size. The first chunk of each run of
+ * equal sizes (a "head") is also on a ring of heads, through its words
+ * c+3 (next larger head) and c+4 (next smaller), as ptmalloc's nextsize
+ * links: searches step from size to size, not from chunk to chunk. Those
+ * words are 0 in a chunk that is not a head. Ring links are encoded and
+ * checked like the others (INV-BIN-SORTED). */
+#define NFD 3
+#define NBK 4
+
+/*@ requires chunk: ChunkNode(c);
+    assigns \nothing;
+    exits never: \false;
+    ensures head: \result != 0 <==> IsHead(c);
+*/
+static int is_head(size_t c) { return BB_W(c + NFD) != 0; }
+
+/* The head after (dir NFD) or before (NBK) head h on the ring, checked;
+ * 0 when the link does not lead to a head of bin b. */
 /*@ requires arena: ArenaOk(a);
     requires bin: BinNumber(b);
-    requires x: NodeWords(a, b, x);
-    requires chunk: ChunkNode(c) && c != x && c + 2 != x;
-    assigns W(c + 1), W(c + 2), W(x + 2), a->binmap[b / 64],
-            W({ i | integer i; i == Dec(a->k, x + 2) + 1 && LinkWord(a, b, i) });
+    requires node: ChunkNode(h);
+    requires dir: dir == NFD || dir == NBK;
+    assigns \nothing;
+    exits never: \false;
+    behavior follows:
+      assumes link: LinkDecodes(a->k, h + dir) &&
+                    RingNode(a, b, Dec(a->k, h + dir));
+      ensures node: \result == Dec(a->k, h + dir);
+      ensures words: ChunkNode(\result);
+    behavior corrupt:
+      assumes link: !(LinkDecodes(a->k, h + dir) &&
+                      RingNode(a, b, Dec(a->k, h + dir)));
+      ensures fail: \result == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static size_t ring_step(struct bb_arena *a, size_t b, size_t h, size_t dir) {
+  size_t w;
+  if (bb_link_dec(a->k, h + dir, &w) != 0 || w == bb_bin_at(a, b) ||
+      !bin_node_ok(a, b, w) || !is_head(w))
+    return 0;
+  return w;
+}
+
+/* Put head c on the ring between heads p and x = p's next. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires p: ChunkNode(p);
+    requires x: ChunkNode(x);
+    requires chunk: ChunkNode(c);
+    assigns W(c + NFD), W(c + NBK), W(p + NFD), W(x + NBK);
     exits never: \false;
     behavior corrupt:
-      assumes back: !(LinkDecodes(a->k, x + 2) &&
-                      BinNode(a, b, Dec(a->k, x + 2)));
+      assumes back: !(LinkDecodes(a->k, x + NBK) &&
+                      RingNode(a, b, Dec(a->k, x + NBK)) &&
+                      Dec(a->k, x + NBK) == p);
       assigns \nothing;
       ensures fail: \result == -1;
     behavior linked:
-      assumes back: LinkDecodes(a->k, x + 2) &&
-                    BinNode(a, b, Dec(a->k, x + 2));
+      assumes back: LinkDecodes(a->k, x + NBK) &&
+                    RingNode(a, b, Dec(a->k, x + NBK)) &&
+                    Dec(a->k, x + NBK) == p;
       ensures ok: \result == 0;
-      ensures linked: Linked(a->k, c);
-      ensures next: Dec(a->k, c + 1) == x || Dec(a->k, c + 1) == c;
-      ensures prev: Dec(a->k, c + 2) == \old(Dec(a->k, x + 2)) ||
-                    Dec(a->k, c + 2) == c;
-      ensures header: W(x) == \old(W(x));
+      ensures after: LinkTo(a->k, x + NBK, c);
     complete behaviors;
     disjoint behaviors;
 */
-static int link_before(struct bb_arena *a, size_t b, size_t x, size_t c) {
-  size_t p;
-  if ((p = bin_step(a, b, x, 2)) == 0)
+static int ring_between(struct bb_arena *a, size_t b, size_t p, size_t x,
+                        size_t c) {
+  size_t back;
+  if ((back = ring_step(a, b, x, NBK)) == 0 || back != p)
     return -1;
-  return link_between(a, b, p, x, c);
+  set_link(a, c + NFD, x);
+  set_link(a, c + NBK, p);
+  set_link(a, p + NFD, c);
+  set_link(a, x + NBK, c);
+  return 0;
 }
 
-/*@ assigns \nothing;
-    ensures never_returns: \false;
-    exits never: \false;
-*/
-static BB_COLD BB_NORETURN void bin_corrupt(size_t c) {
-  bb_fatal("corrupted bin links", bb_chunk2mem(c));
+static size_t csize(size_t c) { return bb_h_size(BB_W(c)); }
+
+/* The smallest head of size >= size, or 0; *first gets the ring's start
+ * (the smallest head), or 0 for an empty bin. Walks at most one step per
+ * distinct size. */
+static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
+                        size_t *first) {
+  size_t s = bb_bin_at(a, b), h, n;
+  if ((h = bin_step(a, b, s, 1)) == 0)
+    bin_corrupt(s);
+  *first = h == s ? 0 : h;
+  if (h == s)
+    return 0;
+  if (!is_head(h))
+    bin_corrupt(h);
+  for (size_t steps = 0; csize(h) < size; steps++) {
+    if (steps > a->nbinned || (n = ring_step(a, b, h, NFD)) == 0)
+      bin_corrupt(h);
+    h = n;
+    if (h == *first)
+      return 0;
+  }
+  return h;
 }
 
-/* Insert chunk c at the front of bin b (the unsorted and small bins). */
-/*@ requires arena: ArenaOk(a);
-    requires bin: BinNumber(b);
-    requires chunk: ChunkNode(c);
-    assigns W(c + 1), W(c + 2), W(BinAt(a, b) + 1),
-            W(Dec(a->k, BinAt(a, b) + 1) + 2), a->binmap[b / 64];
-    exits never: \false;
-    behavior corrupt:
-      assumes front: !FrontAgrees(a, b);
-      ensures never_returns: \false;
-    behavior front:
-      assumes front: FrontAgrees(a, b);
-      assumes fresh: Dec(a->k, BinAt(a, b) + 1) != c;
-      ensures first: Adjacent(a->k, BinAt(a, b), c);
-      ensures rest: Adjacent(a->k, c, \old(Dec(a->k, BinAt(a, b) + 1)));
-    behavior relinked:
-      assumes front: FrontAgrees(a, b);
-      assumes listed: Dec(a->k, BinAt(a, b) + 1) == c;
-      ensures first: LinkTo(a->k, BinAt(a, b) + 1, c);
-      ensures self: LinkTo(a->k, c + 1, c) && LinkTo(a->k, c + 2, c);
-    complete behaviors;
-    disjoint behaviors;
-*/
-void bb_bin_insert_front(struct bb_arena *a, size_t b, size_t c) {
-  size_t s = bb_bin_at(a, b), f;
-  if ((f = bin_step(a, b, s, 1)) == 0 || link_between(a, b, s, f, c) != 0)
-    bin_corrupt(c);
-}
-
-/* Large bins are sorted by ascending size: the first chunk that fits is
- * the best fit. Equal sizes keep their arrival order. */
-/*@ requires arena: ArenaOk(a);
-    requires bin: 64 <= b <= 126;
-    requires chunk: ChunkNode(c) && HSize(W(c)) == size;
-    requires apart: !BinNode(a, b, c + 2);
-    assigns W(c + 1), W(c + 2), a->binmap[b / 64],
-            W({ i | integer i; LinkWord(a, b, i) });
-    ensures linked: Linked(a->k, c);
-    ensures upper: Dec(a->k, c + 1) == BinAt(a, b) || Dec(a->k, c + 1) == c ||
-                   size < HSize(W(Dec(a->k, c + 1)));
-    exits never: \false;
-*/
 void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
                           size_t size) {
-  size_t s = bb_bin_at(a, b), x = s, last;
-  if ((last = bin_step(a, b, s, 2)) == 0)
-    bin_corrupt(c);
-  if (last != s && bb_h_size(BB_W(last)) > size) {
-    if ((x = bin_step(a, b, s, 1)) == 0)
+  size_t s = bb_bin_at(a, b), first, h = ring_find(a, b, size, &first), x;
+  BB_W(c + NFD) = 0;
+  BB_W(c + NBK) = 0;
+  if (!first) { /* the only chunk: a ring of one */
+    if (link_between(a, b, s, s, c) != 0)
       bin_corrupt(c);
-    /*@ loop invariant node: BinNode(a, b, x);
-        loop invariant words: NodeWords(a, b, x);
-        loop assigns x;
-    */
-    while (x != s && bb_h_size(BB_W(x)) <= size)
-      if ((x = bin_step(a, b, x, 1)) == 0)
-        bin_corrupt(c);
+    set_link(a, c + NFD, c);
+    set_link(a, c + NBK, c);
+    return;
   }
-  //@ assert spot: x == s || (BinNode(a, b, x) && size < HSize(W(x)));
-  //@ assert apart1: x != c;
-  //@ assert apart2: x != c + 2;
-  //@ assert frame: LinkWord(a, b, x + 2);
-  if (link_before(a, b, x, c) != 0)
+  if (h && csize(h) == size) { /* join its size: right after the head */
+    if ((x = bin_step(a, b, h, 1)) == 0 || link_between(a, b, h, x, c) != 0)
+      bin_corrupt(c);
+    return;
+  }
+  /* A new size: a new head, before h, or after the largest. */
+  size_t next = h ? h : s, ring_next = h ? h : first, p, rp;
+  if ((p = bin_step(a, b, next, 2)) == 0 ||
+      (rp = ring_step(a, b, ring_next, NBK)) == 0 ||
+      link_between(a, b, p, next, c) != 0 ||
+      ring_between(a, b, rp, ring_next, c) != 0)
     bin_corrupt(c);
 }
 
-/* Unlink chunk c from bin b: 0, or -1 when a link does not agree, in which
- * case nothing is written. The links of c are cleared so that no valid
- * encoding of a neighbour stays in user memory. */
+/* Best fit in large bin b for nb bytes: the smallest size that fits, and
+ * of that size the chunk after the head if there is one (so the ring need
+ * not change). Not unlinked; 0 when nothing fits. */
+size_t bb_bin_best_fit(struct bb_arena *a, size_t b, size_t nb) {
+  size_t first, h = ring_find(a, b, nb, &first), x;
+  if (!h)
+    return 0;
+  if ((x = bin_step(a, b, h, 1)) == 0)
+    bin_corrupt(h);
+  return x != bb_bin_at(a, b) && !is_head(x) ? x : h;
+}
+
+/* Unlink chunk c (header word h) from bin b: 0, or -1 when a link does
+ * not agree, in which case nothing is written. Every link is checked
+ * before anything is written; a large-bin head hands its place on the
+ * ring to the next chunk of its size, or leaves the ring. The links of c
+ * are cleared so that no valid encoding of a neighbour stays in user
+ * memory. */
 /*@ requires arena: ArenaOk(a);
     requires bin: BinNumber(b);
     requires chunk: ChunkNode(c);
-    assigns W(c + 1), W(c + 2), W(Dec(a->k, c + 1) + 2),
-            W(Dec(a->k, c + 2) + 1);
+    requires header: h == W(c);
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
+            W({ i | integer i; NodeWord(a, b, i) });
     exits never: \false;
     behavior corrupt:
-      assumes links: !BinLinks(a, b, c);
+      assumes links: !BinLinks(a, b, c) ||
+                     (b >= 64 && IsHead(c) && !RingLinks(a, b, c));
       assigns \nothing;
       ensures fail: \result == -1;
     behavior unlinked:
-      assumes links: BinLinks(a, b, c);
+      assumes links: BinLinks(a, b, c) && !(b >= 64 && IsHead(c));
+      assumes listed: Dec(a->k, c + 1) != c;
+      assigns W(c + 1), W(c + 2), W(Dec(a->k, c + 1) + 2),
+              W(Dec(a->k, c + 2) + 1);
+      ensures ok: \result == 0;
+      ensures bridged: Adjacent(a->k, \old(Dec(a->k, c + 2)),
+                                \old(Dec(a->k, c + 1)));
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+      ensures gone: \old(Dec(a->k, c + 1)) != c && \old(Dec(a->k, c + 2)) != c;
+    behavior unlinked_head:
+      assumes links: BinLinks(a, b, c) && b >= 64 && IsHead(c) &&
+                     RingLinks(a, b, c);
       assumes listed: Dec(a->k, c + 1) != c;
       ensures ok: \result == 0;
       ensures bridged: Adjacent(a->k, \old(Dec(a->k, c + 2)),
@@ -311,19 +367,41 @@ void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
       ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
       ensures gone: \old(Dec(a->k, c + 1)) != c && \old(Dec(a->k, c + 2)) != c;
     behavior self:
-      assumes links: BinLinks(a, b, c);
+      assumes links: BinLinks(a, b, c) &&
+                     (!(b >= 64 && IsHead(c)) || RingLinks(a, b, c));
       assumes looped: Dec(a->k, c + 1) == c;
       ensures ok: \result == 0;
       ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
     complete behaviors;
     disjoint behaviors;
 */
-static int unlink_checked(struct bb_arena *a, size_t b, size_t c) {
-  size_t fd, bk, x, y;
+static int unlink_checked(struct bb_arena *a, size_t b, size_t c, size_t h) {
+  size_t fd, bk, x, y, rn = 0, rp = 0;
   if ((fd = bin_step(a, b, c, 1)) == 0 || (bk = bin_step(a, b, c, 2)) == 0 ||
       bb_link_dec(a->k, fd + 2, &x) != 0 || x != c ||
       bb_link_dec(a->k, bk + 1, &y) != 0 || y != c)
     return -1;
+  int head = b >= 64 && is_head(c);
+  if (head && ((rn = ring_step(a, b, c, NFD)) == 0 ||
+               (rp = ring_step(a, b, c, NBK)) == 0 ||
+               bb_link_dec(a->k, rn + NBK, &x) != 0 || x != c ||
+               bb_link_dec(a->k, rp + NFD, &y) != 0 || y != c))
+    return -1;
+  if (head) {
+    size_t s = bb_bin_at(a, b);
+    if (fd != s && !is_head(fd) && csize(fd) == bb_h_size(h)) {
+      size_t nn = rn == c ? fd : rn, pp = rp == c ? fd : rp;
+      set_link(a, fd + NFD, nn);
+      set_link(a, fd + NBK, pp);
+      set_link(a, pp + NFD, fd);
+      set_link(a, nn + NBK, fd);
+    } else if (rn != c) {
+      set_link(a, rp + NFD, rn);
+      set_link(a, rn + NBK, rp);
+    }
+    BB_W(c + NFD) = 0;
+    BB_W(c + NBK) = 0;
+  }
   set_link(a, bk + 1, fd);
   set_link(a, fd + 2, bk);
   BB_W(c + 1) = 0;
@@ -334,21 +412,27 @@ static int unlink_checked(struct bb_arena *a, size_t b, size_t c) {
 /* Unlink chunk c (header already checked) from its bin. */
 /*@ requires arena: ArenaOk(a);
     requires chunk: ChunkNode(c);
-    assigns W(c + 1), W(c + 2), W(Dec(a->k, c + 1) + 2),
-            W(Dec(a->k, c + 2) + 1);
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
+            W({ i | integer i; NodeWord(a, BinOf(W(c)), i) });
     exits never: \false;
     behavior corrupt:
-      assumes links: !BinLinks(a, BinOf(W(c)), c);
+      assumes links: !BinLinks(a, BinOf(W(c)), c) ||
+                     (BinOf(W(c)) >= 64 && IsHead(c) &&
+                      !RingLinks(a, BinOf(W(c)), c));
       ensures never_returns: \false;
     behavior unlinked:
-      assumes links: BinLinks(a, BinOf(W(c)), c);
+      assumes links: BinLinks(a, BinOf(W(c)), c) &&
+                     (!(BinOf(W(c)) >= 64 && IsHead(c)) ||
+                      RingLinks(a, BinOf(W(c)), c));
       assumes listed: Dec(a->k, c + 1) != c;
       ensures bridged: Adjacent(a->k, \old(Dec(a->k, c + 2)),
                                 \old(Dec(a->k, c + 1)));
       ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
       ensures gone: \old(Dec(a->k, c + 1)) != c && \old(Dec(a->k, c + 2)) != c;
     behavior self:
-      assumes links: BinLinks(a, BinOf(W(c)), c);
+      assumes links: BinLinks(a, BinOf(W(c)), c) &&
+                     (!(BinOf(W(c)) >= 64 && IsHead(c)) ||
+                      RingLinks(a, BinOf(W(c)), c));
       assumes looped: Dec(a->k, c + 1) == c;
       ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
     complete behaviors;
@@ -358,7 +442,7 @@ void bb_bin_unlink(struct bb_arena *a, size_t c) {
   size_t h = BB_W(c);
   size_t b = bb_h_state(h) == BB_ST_UNSORTED ? BB_UNSORTED
                                               : bb_bin_index(bb_h_size(h));
-  if (unlink_checked(a, b, c) != 0)
+  if (unlink_checked(a, b, c, h) != 0)
     bin_corrupt(c);
 }
 
@@ -366,9 +450,7 @@ void bb_bin_unlink(struct bb_arena *a, size_t c) {
  * 0 when the bin is empty. */
 /*@ requires arena: ArenaOk(a);
     requires bin: BinNumber(b);
-    assigns W(Dec(a->k, BinAt(a, b) + 2) + 1), W(Dec(a->k, BinAt(a, b) + 2) + 2),
-            W(Dec(a->k, Dec(a->k, BinAt(a, b) + 2) + 1) + 2),
-            W(Dec(a->k, Dec(a->k, BinAt(a, b) + 2) + 2) + 1);
+    assigns W({ i | integer i; NodeWord(a, b, i) });
     exits never: \false;
     behavior corrupt_last:
       assumes last: !(LinkDecodes(a->k, BinAt(a, b) + 2) &&
@@ -383,7 +465,9 @@ void bb_bin_unlink(struct bb_arena *a, size_t c) {
       assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
                     BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
                     Dec(a->k, BinAt(a, b) + 2) != BinAt(a, b);
-      assumes links: BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2));
+      assumes links: BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                     (!(b >= 64 && IsHead(Dec(a->k, BinAt(a, b) + 2))) ||
+                      RingLinks(a, b, Dec(a->k, BinAt(a, b) + 2)));
       ensures last: \result == \old(Dec(a->k, BinAt(a, b) + 2));
       ensures in_bin: \old(BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)));
       ensures cleared: W(\result + 1) == 0 && W(\result + 2) == 0;
@@ -391,7 +475,9 @@ void bb_bin_unlink(struct bb_arena *a, size_t c) {
       assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
                     BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
                     Dec(a->k, BinAt(a, b) + 2) != BinAt(a, b);
-      assumes links: !BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2));
+      assumes links: !(BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                       (!(b >= 64 && IsHead(Dec(a->k, BinAt(a, b) + 2))) ||
+                        RingLinks(a, b, Dec(a->k, BinAt(a, b) + 2))));
       ensures never_returns: \false;
     complete behaviors;
     disjoint behaviors;
@@ -477,7 +563,7 @@ size_t bb_binmap_next(const struct bb_arena *a, size_t b) {
 /* Put a free chunk into the bin for its size. */
 void bb_bin_put(struct bb_arena *a, size_t c, size_t size) {
   size_t b = bb_bin_index(size);
-  bb_make_free(a, c, size, BB_ST_BIN);
+  bb_make_free(a, c, size, BB_ST_BIN, bb_h_slack(BB_W(c)) == 1);
   if (b < 64)
     bb_bin_insert_front(a, b, c);
   else

@@ -52,10 +52,10 @@ struct sums {
 
 static int walk_segment(struct walk *w, struct bb_arena *a,
                         struct bb_segment *s, struct sums *m, int *top_seen) {
-  const struct bb_keys *k = &w->h->keys;
+  const struct bb_keys *k = &w->h->ro->keys;
   if (bb_segment_of(w->h, s->base) != s)
     return fail(w, "INV-SEGMENT-TILING", s->first, "segment not registered");
-  m->system += s->committed - w->h->page;
+  m->system += s->used - w->h->ro->page;
   int prev_free = 0;
   size_t c = s->first;
   while (c < s->end) {
@@ -96,9 +96,25 @@ static int walk_segment(struct walk *w, struct bb_arena *a,
   return 0;
 }
 
+/* Large bins: the first chunk of each size (a head) is on the ring of
+ * sizes, whose links agree in both directions; the others are not. */
+static int check_ring(struct walk *w, size_t v, int head) {
+  const struct bb_keys *k = &w->h->ro->keys;
+  size_t nf, back;
+  if (!head)
+    return BB_W(v + 3) == 0 && BB_W(v + 4) == 0
+               ? 0
+               : fail(w, "INV-BIN-SORTED", v, "a non-first chunk on the ring");
+  if (bb_link_dec(k, v + 3, &nf) != 0 || nf % 2 == 0 ||
+      bb_segment_of(w->h, (uintptr_t)nf * 8u) == NULL ||
+      bb_link_dec(k, nf + 4, &back) != 0 || back != v)
+    return fail(w, "INV-BIN-SORTED", v, "size ring links disagree");
+  return 0;
+}
+
 static int walk_bin(struct walk *w, struct bb_arena *a, size_t b,
                     size_t limit, size_t *listed) {
-  const struct bb_keys *k = &w->h->keys;
+  const struct bb_keys *k = &w->h->ro->keys;
   size_t s = bb_bin_at(a, b), prev = s, v, n = 0, last_size = 0;
   size_t want = b == BB_UNSORTED ? BB_ST_UNSORTED : BB_ST_BIN;
   for (;;) {
@@ -117,6 +133,8 @@ static int walk_bin(struct walk *w, struct bb_arena *a, size_t b,
       return fail(w, "INV-BIN-LINKS", v, "back link does not agree");
     if (b >= 64 && bb_h_size(x) < last_size)
       return fail(w, "INV-BIN-SORTED", v, "large bin out of order");
+    if (b >= 64 && check_ring(w, v, bb_h_size(x) != last_size) != 0)
+      return -1;
     last_size = bb_h_size(x);
     prev = v;
   }
@@ -130,7 +148,7 @@ static int walk_bin(struct walk *w, struct bb_arena *a, size_t b,
 }
 
 static int walk_fast(struct walk *w, struct bb_arena *a, size_t *nf) {
-  const struct bb_keys *k = &w->h->keys;
+  const struct bb_keys *k = &w->h->ro->keys;
   for (size_t fi = 0; fi < BB_NFAST; fi++) {
     size_t v = a->fast[fi], n = 0;
     while (v) {
@@ -173,7 +191,7 @@ static int check_arena(struct walk *w, struct bb_arena *a) {
 }
 
 static int check_tcache(struct walk *w, struct bb_tctx *t) {
-  const struct bb_keys *k = &w->h->keys;
+  const struct bb_keys *k = &w->h->ro->keys;
   for (size_t cls = 0; cls < BB_TCACHE_CLASSES; cls++) {
     size_t v = t->head[cls], n = 0;
     while (v) {
@@ -205,7 +223,7 @@ static int check_mapped(struct walk *w) {
       continue;
     size_t c = bb_mem2chunk((void *)r->mem), x = BB_W(c);
     if (r->mem < r->base + BB_ALIGN || r->mem - r->base >= r->len ||
-        r->len - (r->mem - r->base) < r->req || !bb_h_ok(&h->keys, c, x) ||
+        r->len - (r->mem - r->base) < r->req || !bb_h_ok(&h->ro->keys, c, x) ||
         bb_h_state(x) != BB_ST_MAPPED)
       rc = fail(w, "INV-MAPPED", c, "header or record inconsistent");
     n++;
@@ -225,14 +243,14 @@ int bb_heap_check(bb_heap *h, bb_check_report *report) {
   w.r->detail = NULL;
   unsigned na = __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE);
   for (unsigned i = 0; i < na; i++) {
-    struct bb_arena *a = h->arenas[i];
+    struct bb_arena *a = h->ro->arenas[i];
     bb_lock(&a->lock);
     int rc = check_arena(&w, a);
     bb_unlock(&a->lock);
     if (rc)
       return -1;
   }
-  struct bb_tctx *t = h->process ? bb_tls_ctx : &h->ictx;
+  struct bb_tctx *t = h->ro->process ? bb_tls_ctx : &h->ictx;
   if (t && t->heap == h && check_tcache(&w, t) != 0)
     return -1;
   return check_mapped(&w);
@@ -242,13 +260,13 @@ int bb_heap_check(bb_heap *h, bb_check_report *report) {
  * consolidated, no mapped chunk remains and every segment is one free
  * chunk (the top, or a binned chunk). */
 int bb_heap_is_empty(bb_heap *h) {
-  struct bb_tctx *t = h->process ? bb_tls_ctx : &h->ictx;
+  struct bb_tctx *t = h->ro->process ? bb_tls_ctx : &h->ictx;
   if (t && t->heap == h)
     bb_tcache_flush(t);
   int empty = h->mcount == 0;
   unsigned na = __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE);
   for (unsigned i = 0; i < na && empty; i++) {
-    struct bb_arena *a = h->arenas[i];
+    struct bb_arena *a = h->ro->arenas[i];
     bb_lock(&a->lock);
     bb_arena_consolidate(a);
     for (struct bb_segment *s = a->segs; s && empty; s = s->next) {

@@ -18,10 +18,13 @@ size_t bb_check_head(const struct bb_keys *k, size_t c, size_t state,
 }
 
 /* Make c a free chunk of `size` bytes in `state` (BIN or UNSORTED):
- * header, then the footer that lets the next chunk find it. */
-void bb_make_free(struct bb_arena *a, size_t c, size_t size, size_t state) {
+ * header, then the footer that lets the next chunk find it. `zeroed`
+ * (kept in the slack field, unused while free) says every other word is
+ * zero or a tombstone: zero-on-free checks it when the chunk is reused. */
+void bb_make_free(struct bb_arena *a, size_t c, size_t size, size_t state,
+                  int zeroed) {
   size_t f = c + size / 8 - 1;
-  bb_set_head(a->k, c, state, size, 0);
+  bb_set_head(a->k, c, state, size, zeroed ? 1 : 0);
   BB_W(f) = bb_link_enc(a->k, f, size);
 }
 
@@ -41,11 +44,17 @@ size_t bb_prev_free(struct bb_arena *a, struct bb_segment *s, size_t c) {
   return p;
 }
 
-static void unbin(struct bb_arena *a, size_t c, size_t size) {
+/* Take neighbour c out of its bin to merge it; returns its zeroed flag.
+ * Its header becomes a tombstone and its footer is cleared: no valid free
+ * header or footer stays inside a merged chunk. */
+static int unbin(struct bb_arena *a, size_t c, size_t size) {
+  int zeroed = bb_h_slack(BB_W(c)) == 1;
   bb_bin_unlink(a, c);
   a->binned -= size;
   a->nbinned--;
-  bb_bury(a->k, c); /* no valid free header stays inside a merged chunk */
+  bb_bury(a->k, c);
+  BB_W(c + size / 8 - 1) = 0;
+  return zeroed;
 }
 
 /* INV-TOP: the top is a valid TOP header that ends exactly at its
@@ -65,15 +74,18 @@ size_t bb_top_check(struct bb_arena *a) {
 
 /* Merge free chunk c (header not yet written) of *size bytes with its
  * free neighbours. Returns the start of the merged chunk and updates
- * *size; sets *into_top when the result became the top chunk (its TOP
- * header is then written). */
+ * *size and *zeroed (true only if every part was zeroed); sets *into_top
+ * when the result became the top chunk (its TOP header is then written). */
 size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s, size_t c,
-                   size_t *size, int *into_top) {
+                   size_t *size, int *zeroed, int *into_top) {
   *into_top = 0;
   size_t p = bb_prev_free(a, s, c);
+#if BB_PLANT_BUG == 2 /* mutation check: no backward coalescing */
+  p = 0;
+#endif
   if (p) {
     size_t ps = bb_h_size(BB_W(p));
-    unbin(a, p, ps);
+    *zeroed &= unbin(a, p, ps);
     bb_bury(a->k, c);
     *size += ps;
     c = p;
@@ -81,6 +93,8 @@ size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s, size_t c,
   size_t n = c + *size / 8;
   size_t hn = bb_check_head(a->k, n, BB_ST_INVALID, NULL);
   size_t st = bb_h_state(hn);
+  if (st == BB_ST_TOP || BB_IS_BINNED(st))
+    BB_W(n - 1) = 0; /* c's own footer, if it had one, is now inside */
   if (st == BB_ST_TOP) {
     if (n != a->top)
       bb_fatal("corrupted top chunk", bb_chunk2mem(n));
@@ -92,7 +106,7 @@ size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s, size_t c,
     *into_top = 1;
   } else if (BB_IS_BINNED(st)) {
     size_t ns = bb_h_size(hn);
-    unbin(a, n, ns);
+    *zeroed &= unbin(a, n, ns);
     *size += ns;
   }
   return c;
@@ -100,13 +114,18 @@ size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s, size_t c,
 
 /* Split the start of free-or-being-allocated chunk c (size bytes) into a
  * chunk of nb bytes in state `state` with `slack`, and return the
- * remainder, which becomes a free UNSORTED chunk (header and footer). The
- * caller links the remainder into a bin. Needs size >= nb + MINSIZE. */
+ * remainder, which becomes a free UNSORTED chunk (header and footer) with
+ * the zeroed flag given. The caller links the remainder into a bin.
+ * Needs size >= nb + MINSIZE. */
 size_t bb_split(struct bb_arena *a, size_t c, size_t size, size_t nb,
-                size_t state, size_t slack) {
+                size_t state, size_t slack, int zeroed) {
   size_t r = c + nb / 8;
+#if BB_PLANT_BUG == 1 /* mutation check: the remainder starts 16 bytes early */
+  r -= 2;
+  size += 16;
+#endif
   bb_set_head(a->k, c, state, nb, slack);
-  bb_make_free(a, r, size - nb, BB_ST_UNSORTED);
+  bb_make_free(a, r, size - nb, BB_ST_UNSORTED, zeroed);
   return r;
 }
 

@@ -162,20 +162,38 @@ struct bb_keys {
 /* 20-bit header check of chunk c with low 44 header bits `low`. A
  * multiply-xorshift mix: a handful of instructions, not a cryptographic
  * MAC; one leaked header reveals 20 bits of a 64-bit mix output. */
-/*@ // TRUSTED (specs/ASSUMPTIONS.md, A1): wrapping multiplications and
-    // xor-shifts, which WP cannot reason about.
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A1): a wrapping multiplication by a
+    // constant and a xor, which WP cannot reason about.
     requires keys: \valid_read(k);
+    assigns \nothing;
+    ensures mix: \result == MacIndex(k->mac0, c);
+    exits never: \false;
+*/
+BB_INLINE uint64_t bb_mac_index(const struct bb_keys *k, size_t c) {
+  return ((uint64_t)c ^ k->mac0) * 0x9e3779b97f4a7c15ull;
+}
+
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A1): as bb_mac_index, and shifts.
+    requires keys: \valid_read(k);
+    assigns \nothing;
+    ensures range: \result < 0x100000;
+    ensures mac: \result == MacLow(k->mac1, ci, low);
+    exits never: \false;
+*/
+BB_INLINE size_t bb_mac_low(const struct bb_keys *k, uint64_t ci, size_t low) {
+  uint64_t x = (ci ^ (low + k->mac1)) * 0xd6e8feb86659fd93ull;
+  x ^= x >> 32;
+  return (size_t)(x >> 44);
+}
+
+/*@ requires keys: \valid_read(k);
     assigns \nothing;
     ensures range: \result < 0x100000;
     ensures mac: \result == MacOf(k, c, low);
     exits never: \false;
 */
 BB_INLINE size_t bb_mac(const struct bb_keys *k, size_t c, size_t low) {
-  uint64_t x = ((uint64_t)c ^ k->mac0) * 0x9e3779b97f4a7c15ull;
-  x ^= low + k->mac1;
-  x *= 0xd6e8feb86659fd93ull;
-  x ^= x >> 32;
-  return (size_t)(x >> 44);
+  return bb_mac_low(k, bb_mac_index(k, c), low);
 }
 
 /* Key of the link stored in word s: below 2^62. */
@@ -264,6 +282,41 @@ BB_INLINE int bb_h_ok(const struct bb_keys *k, size_t c, size_t h) {
 BB_INLINE void bb_set_head(const struct bb_keys *k, size_t c, size_t state,
                            size_t size, size_t slack) {
   BB_W(c) = bb_h_make(k, c, state, size, slack);
+}
+
+/* Check header x of chunk c and, when it is valid, return the header
+ * with new fields (0 when x is invalid). Both share the part of the hash
+ * that depends on c: the hot paths check and rewrite the same header. */
+/*@ requires keys: \valid_read(k);
+    requires state: state < 16;
+    requires size: size % 16 == 0 && size < T36;
+    requires slack: slack <= BB_MAX_SLACK;
+    assigns \nothing;
+    exits never: \false;
+    behavior valid:
+      assumes check: HeaderCheck(k, c, x);
+      ensures fields: HState(\result) == state && HSize(\result) == size &&
+                      HSlack(\result) == slack;
+      ensures check: HeaderCheck(k, c, \result);
+    behavior invalid:
+      assumes check: !HeaderCheck(k, c, x);
+      ensures zero: \result == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+BB_INLINE size_t bb_h_check_remake(const struct bb_keys *k, size_t c,
+                                   size_t x, size_t state, size_t size,
+                                   size_t slack) {
+  uint64_t ci = bb_mac_index(k, c);
+  size_t low = state + size + slack * BB_T36;
+  if (x / BB_T44 != bb_mac_low(k, ci, bb_h_low(x)))
+    return 0;
+  size_t check = bb_mac_low(k, ci, low);
+  //@ assert low: HState(low) == state && HSize(low) == size && low < T44;
+  //@ assert slack: (low + check * T44) / T36 == slack + check * 256;
+  //@ assert check: (low + check * T44) / T44 == check;
+  //@ assert low_bits: (low + check * T44) % T44 == low;
+  return low + check * BB_T44;
 }
 
 /* The header of a chunk merged into a neighbour: valid, so that a later

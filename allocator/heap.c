@@ -21,7 +21,7 @@ static uint64_t splitmix(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
-static int init_keys(struct bb_heap *h, int seeded, uint64_t seed) {
+static int init_keys(struct bb_sealed *ro, int seeded, uint64_t seed) {
   uint64_t k[4];
   if (seeded) {
     for (int i = 0; i < 4; i++)
@@ -29,19 +29,46 @@ static int init_keys(struct bb_heap *h, int seeded, uint64_t seed) {
   } else if (bb_os_random(k, sizeof k) != 0) {
     return -1;
   }
-  h->keys.mac0 = k[0];
-  h->keys.mac1 = k[1];
-  h->keys.link = k[2];
-  h->keys.canary = k[3];
+  ro->keys.mac0 = k[0];
+  ro->keys.mac1 = k[1];
+  ro->keys.link = k[2];
+  ro->keys.canary = k[3];
   return 0;
 }
 
 /* ----------------------------------------------------------- metadata */
 
+/* Every metadata mapping has a guard page on each side, so that no linear
+ * overflow runs into it or out of it. (A source without `protect` gets no
+ * guards.) */
+static void *gmap(const bb_source *src, size_t page, size_t len) {
+  char *p = src->map(src->ctx, len + 2 * page);
+  if (!p)
+    return NULL;
+  if (src->protect && (src->protect(src->ctx, p, page, 0) != 0 ||
+                       src->protect(src->ctx, p + page + len, page, 0) != 0)) {
+    src->unmap(src->ctx, p, len + 2 * page);
+    return NULL;
+  }
+  return p + page;
+}
+
+static void gunmap(const bb_source *src, size_t page, void *p, size_t len) {
+  src->unmap(src->ctx, (char *)p - page, len + 2 * page);
+}
+
+void *bb_guarded_map(struct bb_heap *h, size_t len) {
+  return gmap(&h->ro->src, h->ro->page, bb_round_page(h, len));
+}
+
+void bb_guarded_unmap(struct bb_heap *h, void *p, size_t len) {
+  gunmap(&h->ro->src, h->ro->page, p, bb_round_page(h, len));
+}
+
 #define META_BLOCK ((size_t)64 * 1024)
 
 static struct bb_meta_block *meta_block(struct bb_heap *h, size_t len) {
-  struct bb_meta_block *m = h->src.map(h->src.ctx, len);
+  struct bb_meta_block *m = bb_guarded_map(h, len);
   if (m) {
     m->len = len;
     m->next = h->meta_blocks;
@@ -73,27 +100,49 @@ void *bb_meta_alloc(struct bb_heap *h, size_t len) {
 
 /* ------------------------------------------------------------- arenas */
 
+/* Used by a thread after its context was torn down at exit: no cache,
+ * the first arena, always the locked path, never moved to a new arena
+ * (it is shared by every exiting thread). */
+static struct bb_tctx dead_ctx;
+
+static size_t arena_len(const struct bb_heap *h) {
+  return bb_round_page(h, sizeof(struct bb_arena));
+}
+
+/* Open or seal the arena table (heap->lock held). */
+static int table_access(const struct bb_heap *h, int prot) {
+  const bb_source *src = &h->ro->src;
+  return src->protect ? src->protect(src->ctx, h->ro->arenas,
+                                     h->ro->arenas_len, prot)
+                      : 0;
+}
+
 /* heap->lock held. */
 static struct bb_arena *arena_new(struct bb_heap *h) {
   unsigned id = h->narenas;
-  if (id >= h->max_arenas)
+  if (id >= h->ro->max_arenas)
     return NULL;
-  struct bb_arena *a =
-      h->src.map(h->src.ctx, bb_round_page(h, sizeof(struct bb_arena)));
+  struct bb_arena *a = bb_guarded_map(h, arena_len(h));
   if (!a)
     return NULL;
   bb_arena_init(a, h, id);
-  h->arenas[id] = a;
+  if (table_access(h, 2) != 0) {
+    bb_guarded_unmap(h, a, arena_len(h));
+    return NULL;
+  }
+  h->ro->arenas[id] = a;
+  if (table_access(h, 1) != 0)
+    bb_fatal("cannot seal the arena table", h->ro->arenas);
   __atomic_store_n(&h->narenas, id + 1, __ATOMIC_RELEASE);
   return a;
 }
 
 /* The least loaded arena (heap->lock held). */
 static struct bb_arena *arena_pick(struct bb_heap *h) {
-  struct bb_arena *best = h->arenas[0];
+  struct bb_arena *best = h->ro->arenas[0];
   for (unsigned i = 1; i < h->narenas; i++)
-    if (h->arenas[i]->nthreads < best->nthreads)
-      best = h->arenas[i];
+    if (h->ro->arenas[i]->nthreads < best->nthreads)
+      best = h->ro->arenas[i];
   return best;
 }
 
@@ -105,8 +154,8 @@ struct bb_arena *bb_arena_lock_for(struct bb_tctx *t) {
   if (bb_trylock(&a->lock))
     return a;
   struct bb_heap *h = t->heap;
-  if (t->limit != 0 && __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE) <
-                           h->max_arenas) {
+  if (t != &dead_ctx && __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE) <
+                           h->ro->max_arenas) {
     bb_lock(&h->lock);
     struct bb_arena *na = arena_new(h);
     if (na) {
@@ -126,67 +175,96 @@ struct bb_arena *bb_arena_lock_for(struct bb_tctx *t) {
 
 /* ----------------------------------------------------- heap lifecycle */
 
-static int heap_setup(struct bb_heap *h, const bb_heap_config *cfg) {
-  h->src = cfg && cfg->source ? *cfg->source : bb_os_source;
-  h->page = bb_os_page();
+/* The sealed page: secrets, options, the source and the arena table. */
+static struct bb_sealed *sealed_new(const bb_heap_config *cfg, int process) {
+  const bb_source *src = cfg && cfg->source ? cfg->source : &bb_os_source;
+  size_t page = bb_os_page();
+  struct bb_sealed *ro = gmap(src, page, page);
+  if (!ro)
+    return NULL;
+  ro->src = *src;
+  ro->page = page;
+  ro->process = process;
+  unsigned max = cfg && cfg->max_arenas ? cfg->max_arenas : 1;
+  ro->max_arenas = max > BB_ARENAS_HARD_MAX ? BB_ARENAS_HARD_MAX : max;
+  bb_options_init(&ro->opt, process ? bb_options_env()
+                                    : cfg ? cfg->options : NULL);
+  ro->zero_max = ro->opt.zero_on_free ? ro->opt.zero_max_kb * 1024 : 0;
+  ro->quarantine = ro->opt.quarantine_kb * 1024;
+  ro->arenas_len =
+      (ro->max_arenas * sizeof *ro->arenas + page - 1) / page * page;
+  ro->arenas = gmap(src, page, ro->arenas_len);
+  if (!ro->arenas || init_keys(ro, cfg && cfg->seeded,
+                               cfg ? cfg->seed : 0) != 0) {
+    if (ro->arenas)
+      gunmap(src, page, ro->arenas, ro->arenas_len);
+    gunmap(src, page, ro, page);
+    return NULL;
+  }
+  return ro;
+}
+
+static size_t heap_len(size_t page) {
+  return (sizeof(struct bb_heap) + page - 1) / page * page;
+}
+
+static void heap_teardown(struct bb_heap *h) {
+  const struct bb_sealed *ro = h->ro;
+  const bb_source src = ro->src;
+  size_t page = ro->page;
+  for (unsigned i = 0; i < h->narenas; i++) {
+    struct bb_arena *a = ro->arenas[i];
+    for (struct bb_segment *s = a->segs; s; s = s->next)
+      src.release(src.ctx, (void *)s->base, s->len);
+    bb_guarded_unmap(h, a, arena_len(h));
+  }
+  bb_mapped_release_all(h);
+  for (struct bb_meta_block *m = h->meta_blocks, *n; m; m = n) {
+    n = m->next;
+    gunmap(&src, page, m, m->len);
+  }
+  gunmap(&src, page, h, heap_len(page));
+  gunmap(&src, page, ro->arenas, ro->arenas_len);
+  gunmap(&src, page, (void *)ro, page);
+}
+
+static struct bb_heap *heap_create(const bb_heap_config *cfg, int process) {
+  struct bb_sealed *ro = sealed_new(cfg, process);
+  if (!ro)
+    return NULL;
+  struct bb_heap *h = gmap(&ro->src, ro->page, heap_len(ro->page));
+  if (!h) {
+    gunmap(&ro->src, ro->page, ro->arenas, ro->arenas_len);
+    gunmap(&ro->src, ro->page, ro, ro->page);
+    return NULL;
+  }
+  h->ro = ro;
   h->mmap_threshold = BB_MMAP_THRESHOLD;
   h->trim_threshold = BB_TRIM_THRESHOLD;
   bb_lock_init(&h->lock);
   bb_lock_init(&h->meta_lock);
   bb_lock_init(&h->map_lock);
   bb_lock_init(&h->ilock);
-  if (init_keys(h, cfg && cfg->seeded, cfg ? cfg->seed : 0) != 0)
-    return -1;
-  unsigned max = cfg && cfg->max_arenas ? cfg->max_arenas : 1;
-  h->max_arenas = max > BB_ARENAS_HARD_MAX ? BB_ARENAS_HARD_MAX : max;
-  bb_lock(&h->meta_lock);
-  h->arenas = bb_meta_alloc(h, h->max_arenas * sizeof *h->arenas);
-  bb_unlock(&h->meta_lock);
-  if (!h->arenas)
-    return -1;
   bb_lock(&h->lock);
   struct bb_arena *a = arena_new(h);
   bb_unlock(&h->lock);
-  if (!a)
-    return -1;
-  h->ictx.heap = h;
-  h->ictx.arena = a;
-  h->ictx.limit = BB_TCACHE_COUNT;
-  return 0;
-}
-
-static void heap_teardown(struct bb_heap *h) {
-  const bb_source src = h->src;
-  for (unsigned i = 0; h->arenas && i < h->narenas; i++) {
-    struct bb_arena *a = h->arenas[i];
-    for (struct bb_segment *s = a->segs; s; s = s->next)
-      src.release(src.ctx, (void *)s->base, s->len);
-    src.unmap(src.ctx, a, bb_round_page(h, sizeof *a));
-  }
-  bb_mapped_release_all(h);
-  for (struct bb_meta_block *m = h->meta_blocks, *n; m; m = n) {
-    n = m->next;
-    src.unmap(src.ctx, m, m->len);
-  }
-  src.unmap(src.ctx, h, bb_round_page(h, sizeof *h));
-}
-
-bb_heap *bb_heap_create(const bb_heap_config *cfg) {
-  const bb_source *src = cfg && cfg->source ? cfg->source : &bb_os_source;
-  size_t page = bb_os_page();
-  size_t len = (sizeof(struct bb_heap) + page - 1) / page * page;
-  struct bb_heap *h = src->map(src->ctx, len);
-  if (!h)
-    return NULL;
-  if (heap_setup(h, cfg) != 0) {
+  const bb_source *src = &ro->src;
+  if (!a || (src->protect && src->protect(src->ctx, ro, ro->page, 1) != 0)) {
     heap_teardown(h);
     return NULL;
   }
+  h->ictx.heap = h;
+  h->ictx.arena = a;
+  h->ictx.limit = (uint16_t)ro->opt.tcache_count;
   return h;
 }
 
+bb_heap *bb_heap_create(const bb_heap_config *cfg) {
+  return heap_create(cfg, 0);
+}
+
 void bb_heap_destroy(bb_heap *h) {
-  if (h && !h->process)
+  if (h && !h->ro->process)
     heap_teardown(h);
 }
 
@@ -196,9 +274,6 @@ static struct bb_heap *process_heap;
 static pthread_key_t ctx_key;
 __thread struct bb_tctx *bb_tls_ctx
     __attribute__((tls_model("initial-exec")));
-/* Used by a thread after its context was torn down at exit: no cache,
- * the first arena, always the locked path. */
-static struct bb_tctx dead_ctx;
 
 static void ctx_destructor(void *p);
 static void fork_prepare(void);
@@ -213,12 +288,11 @@ static BB_COLD struct bb_heap *process_init(void) {
     unsigned n = bb_os_ncpu() * BB_ARENAS_PER_CPU;
     bb_heap_config cfg = {0};
     cfg.max_arenas = n;
-    h = bb_heap_create(&cfg);
+    h = heap_create(&cfg, 1);
     if (h) {
-      h->process = 1;
       pthread_key_create(&ctx_key, ctx_destructor);
       dead_ctx.heap = h;
-      dead_ctx.arena = h->arenas[0];
+      dead_ctx.arena = h->ro->arenas[0];
       __atomic_store_n(&process_heap, h, __ATOMIC_RELEASE);
       /* May allocate (glibc); the heap is ready by now. */
       pthread_atfork(fork_prepare, fork_parent, fork_child);
@@ -236,7 +310,7 @@ bb_heap *bb_process_heap(void) {
 /* heap->lock held. */
 static void ctx_bind(struct bb_heap *h, struct bb_tctx *t) {
   t->heap = h;
-  t->limit = BB_TCACHE_COUNT;
+  t->limit = (uint16_t)h->ro->opt.tcache_count;
   t->arena = arena_pick(h);
   __atomic_fetch_add(&t->arena->nthreads, 1, __ATOMIC_RELAXED);
   t->prev = NULL;
@@ -309,7 +383,7 @@ static void fork_prepare(void) {
   struct bb_heap *h = process_heap;
   bb_lock(&h->lock);
   for (unsigned i = 0; i < h->narenas; i++)
-    bb_lock(&h->arenas[i]->lock);
+    bb_lock(&h->ro->arenas[i]->lock);
   bb_lock(&h->meta_lock);
   bb_lock(&h->map_lock);
 }
@@ -319,7 +393,7 @@ static void fork_parent(void) {
   bb_unlock(&h->map_lock);
   bb_unlock(&h->meta_lock);
   for (unsigned i = h->narenas; i-- > 0;)
-    bb_unlock(&h->arenas[i]->lock);
+    bb_unlock(&h->ro->arenas[i]->lock);
   bb_unlock(&h->lock);
 }
 
@@ -332,8 +406,8 @@ static void fork_child(void) {
   bb_lock_init(&h->map_lock);
   bb_lock_init(&h->meta_lock);
   for (unsigned i = 0; i < h->narenas; i++) {
-    bb_lock_init(&h->arenas[i]->lock);
-    h->arenas[i]->nthreads = 0;
+    bb_lock_init(&h->ro->arenas[i]->lock);
+    h->ro->arenas[i]->nthreads = 0;
   }
   bb_lock_init(&h->lock);
   struct bb_tctx *self = bb_tls_ctx, *t, *n;
@@ -343,7 +417,7 @@ static void fork_child(void) {
       ctx_unbind(h, t);
   }
   for (unsigned i = 0; i < h->narenas; i++)
-    h->arenas[i]->nthreads = 0;
+    h->ro->arenas[i]->nthreads = 0;
   if (self && self != &dead_ctx)
     self->arena->nthreads = 1;
 }

@@ -41,9 +41,10 @@ typedef pthread_mutex_t bb_lock_t;
  * =================================================================== */
 
 /* Thread cache: chunk sizes 32..1040 (requests up to 1032 bytes), one
- * class per 16 bytes, at most BB_TCACHE_COUNT chunks per class. More
- * entries make the lock-free path hit more often and hold more memory
- * per thread (up to count * 64 classes). glibc uses 7. */
+ * class per 16 bytes, by default at most BB_TCACHE_COUNT chunks per class
+ * (the runtime option tcache_count). More entries make the lock-free path
+ * hit more often and hold more memory per thread (up to count * 64
+ * classes). glibc uses 7. */
 #define BB_TCACHE_CLASSES 64u
 #define BB_TCACHE_COUNT 16u
 #define BB_TCACHE_MAX_SIZE (BB_MINSIZE + (BB_TCACHE_CLASSES - 1) * BB_ALIGN)
@@ -81,6 +82,48 @@ typedef pthread_mutex_t bb_lock_t;
 #define BB_MMAP_THRESHOLD_MAX ((size_t)32 * 1024 * 1024)
 #define BB_TRIM_THRESHOLD ((size_t)128 * 1024)
 
+/* The security ladder: BB_SECURITY picks a rung at compile time. Every
+ * rung keeps the validated metadata (header checks, encoded links, chunk
+ * states, pointer validation, bin-link, top and mapped-record checks,
+ * guard pages, sealed state, exact sized free). Each rung adds:
+ *   0  nothing more
+ *   1  canaries: keyed slack bytes after every block, and the next
+ *      chunk's header, checked at free and realloc (catches overflows
+ *      past the requested size, a single NUL byte included)
+ *   2  zero-on-free up to 64 KiB, checked when the chunk is handed out
+ *      again (catches writes after free)               <- the default
+ *   3  a 256 KiB per-thread quarantine, and zero-on-free up to 1 MiB
+ * What each rung costs is measured in bench/ (README, "Threat model"). */
+#ifndef BB_SECURITY
+#define BB_SECURITY 2
+#endif
+_Static_assert(BB_SECURITY >= 0 && BB_SECURITY <= 3, "security rung 0..3");
+#define BB_RUNG(r) ((size_t)(BB_SECURITY >= (r)))
+
+/* Runtime options (BONBON_OPTIONS, or bb_heap_config.options), declared
+ * once: X(name, default, min, max, what it trades). For a protection the
+ * minimum is the rung's default: at run time a build gets stricter, never
+ * weaker than the rung it was compiled at. */
+#define BB_OPTIONS(X)                                                       \
+  X(canary, BB_RUNG(1), BB_RUNG(1), 1,                                      \
+    "fill and check the slack after each block: a few bytes per call")      \
+  X(zero_on_free, BB_RUNG(2), BB_RUNG(2), 1,                                \
+    "zero freed chunks, check on reuse: one memset and one scan per chunk") \
+  X(zero_max_kb, BB_RUNG(3) ? 1024 : 64, BB_RUNG(3) ? 1024 : 64,            \
+    (size_t)1 << 22,                                                        \
+    "largest chunk zeroed on free: larger means more time per free")        \
+  X(quarantine_kb, BB_RUNG(3) ? 256 : 0, BB_RUNG(3) ? 256 : 0,              \
+    (size_t)1 << 20,                                                        \
+    "freed bytes each thread holds back before reuse: memory for delay")    \
+  X(tcache_count, BB_TCACHE_COUNT, 0, 65535,                                \
+    "chunks per thread-cache class: more lock-free hits, more held memory")
+
+struct bb_options {
+#define BB_OPT_MEMBER(field, def, min, max, what) size_t field;
+  BB_OPTIONS(BB_OPT_MEMBER)
+#undef BB_OPT_MEMBER
+};
+
 /* Arenas: at most BB_ARENAS_PER_CPU * CPUs (glibc: 8 on 64-bit). */
 #define BB_ARENAS_PER_CPU 8u
 #define BB_ARENAS_HARD_MAX 1024u
@@ -113,7 +156,8 @@ struct bb_segment {
   size_t first;        /* index of the first chunk */
   size_t end;          /* index of the fence header (atomic: read unlocked) */
   size_t limit;        /* the fence may not pass this index */
-  size_t committed;    /* bytes committed from base (guard page included) */
+  size_t committed;    /* bytes mapped read-write from base (guard included) */
+  size_t used;         /* bytes from base to the fence's end: in use */
   struct bb_arena *arena;
   struct bb_segment *next;
 };
@@ -150,6 +194,10 @@ struct bb_tctx {
   uint16_t count[BB_TCACHE_CLASSES];
   uint16_t limit;                   /* 0: the cache is disabled */
   struct bb_tctx *next, *prev;      /* the heap's list of contexts */
+  /* Quarantine (harden.c): a FIFO ring of chunk indices. */
+  size_t *q;
+  uint32_t qhead, qcount, qcap;
+  size_t qbytes;
 };
 
 /* Out-of-band record of a mapped chunk (mapped.c). */
@@ -165,16 +213,27 @@ struct bb_meta_block {
   size_t len;
 };
 
-#define BB_REG_L1_BITS 11u
-struct bb_heap {
-  struct bb_keys keys;         /* first: &h->keys == (void *)h */
+/* What never changes after a heap is created: one page of its own, made
+ * read-only (sealed) once the heap is set up. The arena table is sealed
+ * the same way and opened only while an arena is added. */
+struct bb_sealed {
+  struct bb_keys keys;
+  struct bb_options opt;
+  size_t zero_max;             /* bytes zeroed on free at most; 0: off */
+  size_t quarantine;           /* bytes per thread; 0: off */
   bb_source src;
   size_t page;
   unsigned max_arenas;
-  unsigned narenas;            /* atomic */
   int process;                 /* the process-wide heap */
+  struct bb_arena **arenas;    /* max_arenas slots, sealed */
+  size_t arenas_len;           /* bytes of the table's mapping */
+};
+
+#define BB_REG_L1_BITS 11u
+struct bb_heap {
+  const struct bb_sealed *ro;  /* secrets, options, source, arena table */
+  unsigned narenas;            /* atomic */
   bb_lock_t lock;              /* arena table, contexts */
-  struct bb_arena **arenas;    /* max_arenas slots */
   /* Metadata pool and segment registry, under meta_lock. */
   bb_lock_t meta_lock;
   uintptr_t meta_cur, meta_end;
@@ -200,7 +259,99 @@ struct bb_heap {
 #endif
 
 BB_INLINE size_t bb_round_page(const struct bb_heap *h, size_t n) {
-  return (n + h->page - 1) / h->page * h->page;
+  return (n + h->ro->page - 1) / h->ro->page * h->ro->page;
+}
+
+/* ------------------------------------------------------------ options.c */
+BB_HIDDEN void bb_options_init(struct bb_options *o, const char *s);
+BB_HIDDEN const char *bb_options_env(void);
+
+/* ------------------------------------------------------------ harden.c */
+BB_HIDDEN void bb_canary_check(const struct bb_keys *k, size_t c, size_t hd);
+BB_HIDDEN void bb_zero_check_slow(const struct bb_keys *k, size_t c,
+                                  size_t from, size_t to);
+BB_HIDDEN void bb_quarantine_put(struct bb_tctx *t, size_t c, size_t size);
+BB_HIDDEN void bb_quarantine_flush(struct bb_tctx *t);
+
+/* Write-after-free check: words [from, to) of freed chunk c are zero, or
+ * authentic tombstones (checked on the slow path). */
+/* Words are scanned 16 bytes at a time through a generic vector type
+ * (SSE2 on x86-64): -O2 does not vectorize these loops by itself. */
+typedef uint64_t bb_v2 __attribute__((vector_size(16), aligned(8)));
+
+BB_INLINE void bb_zero_check(const struct bb_keys *k, size_t c, size_t from,
+                             size_t to) {
+  size_t i = from;
+  size_t acc = 0;
+#ifndef __FRAMAC__
+  bb_v2 v = {0, 0};
+  for (; i + 8 <= to; i += 8) {
+    const bb_v2 *p = (const bb_v2 *)&BB_W(i);
+    v |= p[0] | p[1] | p[2] | p[3];
+  }
+  acc = v[0] | v[1];
+#endif
+  for (; i < to; i++)
+    acc |= BB_W(i);
+  if (bb_unlikely(acc != 0))
+    bb_zero_check_slow(k, c, from, to);
+}
+
+BB_INLINE void bb_zero_words(size_t from, size_t to) {
+#ifndef __FRAMAC__
+  if (to - from >= 16) {
+    __builtin_memset(&BB_W(from), 0, (to - from) * 8);
+    return;
+  }
+#endif
+  for (size_t i = from; i < to; i++)
+    BB_W(i) = 0;
+}
+
+/* The canary of chunk c: a keyed word with every byte odd, so that no
+ * byte of it is zero. The slack bytes [n, u) of the chunk's memory hold,
+ * at offset o, byte o % 8 of this word: whole words of it, and the bytes
+ * at and after n of the first word. */
+BB_INLINE uint64_t bb_canary_word(const struct bb_keys *k, size_t c) {
+  return (((uint64_t)c ^ k->canary) * 0xc2b2ae3d27d4eb4full) |
+         0x0101010101010101ull;
+}
+
+/* Fill bytes [n, u) of chunk c's memory (u a multiple of 8). */
+BB_INLINE void bb_canary_fill(const struct bb_keys *k, size_t c, size_t n,
+                              size_t u) {
+  uint64_t key = bb_canary_word(k, c);
+  size_t m = c + 1, w = n / 8;
+  if (n % 8) {
+    uint64_t keep = ((uint64_t)1 << (8 * (n % 8))) - 1;
+    BB_W(m + w) = (BB_W(m + w) & keep) | (key & ~keep);
+    w++;
+  }
+  for (; w < u / 8; w++)
+    BB_W(m + w) = key;
+}
+
+/* True when bytes [n, u) of chunk c's memory still hold its canary. */
+BB_INLINE int bb_canary_ok(const struct bb_keys *k, size_t c, size_t n,
+                           size_t u) {
+  uint64_t key = bb_canary_word(k, c), diff = 0;
+  size_t m = c + 1, w = n / 8;
+  if (n % 8) {
+    uint64_t keep = ((uint64_t)1 << (8 * (n % 8))) - 1;
+    diff = (BB_W(m + w) ^ key) & ~keep;
+    w++;
+  }
+  for (; w < u / 8; w++)
+    diff |= BB_W(m + w) ^ key;
+  return diff == 0;
+}
+
+/* In-use chunk c of `size` bytes now holds a block of n bytes: fill its
+ * slack with the canary (when canaries are on). */
+BB_INLINE void bb_canary_set(const struct bb_sealed *ro, size_t c,
+                             size_t size, size_t n) {
+  if (ro->opt.canary && size - BB_WORD > n)
+    bb_canary_fill(&ro->keys, c, n, size - BB_WORD);
 }
 
 /* ------------------------------------------------------------- fatal.c */
@@ -275,6 +426,7 @@ BB_HIDDEN void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
                                     size_t size);
 BB_HIDDEN void bb_bin_unlink(struct bb_arena *a, size_t c);
 BB_HIDDEN size_t bb_bin_take_last(struct bb_arena *a, size_t b);
+BB_HIDDEN size_t bb_bin_best_fit(struct bb_arena *a, size_t b, size_t nb);
 BB_HIDDEN size_t bb_bin_first(struct bb_arena *a, size_t b);
 BB_HIDDEN size_t bb_bin_next(struct bb_arena *a, size_t b, size_t c);
 BB_HIDDEN size_t bb_binmap_next(const struct bb_arena *a, size_t b);
@@ -284,14 +436,15 @@ BB_HIDDEN void bb_bin_put(struct bb_arena *a, size_t c, size_t size);
 BB_HIDDEN size_t bb_check_head(const struct bb_keys *k, size_t c,
                                size_t state, const char *what);
 BB_HIDDEN void bb_make_free(struct bb_arena *a, size_t c, size_t size,
-                            size_t state);
+                            size_t state, int zeroed);
 BB_HIDDEN size_t bb_prev_free(struct bb_arena *a, struct bb_segment *s,
                               size_t c);
 BB_HIDDEN size_t bb_top_check(struct bb_arena *a);
 BB_HIDDEN size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s,
-                             size_t c, size_t *size, int *into_top);
+                             size_t c, size_t *size, int *zeroed,
+                             int *into_top);
 BB_HIDDEN size_t bb_split(struct bb_arena *a, size_t c, size_t size,
-                          size_t nb, size_t state, size_t slack);
+                          size_t nb, size_t state, size_t slack, int zeroed);
 BB_HIDDEN size_t bb_top_carve(struct bb_arena *a, size_t tsize, size_t nb,
                               size_t state, size_t slack);
 
@@ -301,7 +454,7 @@ BB_HIDDEN void bb_arena_init(struct bb_arena *a, struct bb_heap *h,
 BB_HIDDEN size_t bb_arena_malloc(struct bb_arena *a, size_t nb, size_t n,
                                  struct bb_tctx *t, int may_map);
 BB_HIDDEN void bb_arena_free(struct bb_arena *a, struct bb_segment *s,
-                             size_t c, size_t size);
+                             size_t c, size_t size, int zeroed);
 BB_HIDDEN void bb_arena_consolidate(struct bb_arena *a);
 BB_HIDDEN int bb_arena_trim(struct bb_arena *a, size_t pad);
 BB_HIDDEN int bb_arena_trim_all(struct bb_arena *a, size_t pad);
@@ -315,7 +468,7 @@ BB_HIDDEN void bb_arena_shrink(struct bb_arena *a, struct bb_segment *s,
 
 /* ------------------------------------------------------------ mapped.c */
 BB_HIDDEN void *bb_mapped_alloc(struct bb_heap *h, size_t n, size_t align);
-BB_HIDDEN int bb_mapped_free(struct bb_heap *h, void *p);
+BB_HIDDEN int bb_mapped_free(struct bb_heap *h, void *p, size_t want);
 BB_HIDDEN void *bb_mapped_realloc(struct bb_heap *h, void *p, size_t n);
 BB_HIDDEN size_t bb_mapped_usable(struct bb_heap *h, const void *p);
 BB_HIDDEN int bb_mapped_contains(struct bb_heap *h, uintptr_t p, size_t len);
@@ -323,6 +476,8 @@ BB_HIDDEN void bb_mapped_release_all(struct bb_heap *h);
 
 /* -------------------------------------------------------------- heap.c */
 BB_HIDDEN void *bb_meta_alloc(struct bb_heap *h, size_t len);
+BB_HIDDEN void *bb_guarded_map(struct bb_heap *h, size_t len);
+BB_HIDDEN void bb_guarded_unmap(struct bb_heap *h, void *p, size_t len);
 BB_HIDDEN struct bb_arena *bb_arena_lock_for(struct bb_tctx *t);
 BB_HIDDEN struct bb_tctx *bb_ctx_slow(void);
 BB_HIDDEN extern __thread struct bb_tctx *bb_tls_ctx
@@ -331,6 +486,7 @@ BB_HIDDEN extern __thread struct bb_tctx *bb_tls_ctx
 /* ------------------------------------------------------------ tcache.c
  * The hot path, inline. */
 BB_HIDDEN void bb_tcache_flush(struct bb_tctx *t);
+BB_HIDDEN void bb_release(struct bb_tctx *t, size_t c, size_t size);
 
 BB_INLINE size_t bb_tc_class(size_t size) { return size / 16 - 2; }
 
@@ -340,7 +496,10 @@ BB_INLINE size_t bb_tc_class(size_t size) { return size / 16 - 2; }
  * checked when it is taken, before it is used. */
 BB_INLINE size_t bb_list_next(const struct bb_heap *h, size_t c) {
   size_t v;
-  if (bb_unlikely(bb_link_dec(&h->keys, c + 1, &v) != 0))
+#if BB_PLANT_BUG == 5 /* mutation check: the link is not validated */
+  return BB_W(c + 1) - bb_link_key(&h->ro->keys, c + 1);
+#endif
+  if (bb_unlikely(bb_link_dec(&h->ro->keys, c + 1, &v) != 0))
     bb_fatal("corrupted free-list link", bb_chunk2mem(c));
   if (v != 0) {
     const struct bb_segment *s = bb_segment_of(h, (uintptr_t)v * 8u);
@@ -353,7 +512,7 @@ BB_INLINE size_t bb_list_next(const struct bb_heap *h, size_t c) {
 /* Push chunk c (validated, owned by the caller) on the cache. */
 BB_INLINE void bb_tc_put(struct bb_tctx *t, size_t c, size_t size,
                          size_t cls) {
-  const struct bb_keys *k = &t->heap->keys;
+  const struct bb_keys *k = &t->heap->ro->keys;
   BB_W(c + 1) = bb_link_enc(k, c + 1, t->head[cls]);
   bb_set_head(k, c, BB_ST_TCACHE, size, 0);
   t->head[cls] = c;
@@ -364,18 +523,39 @@ static BB_COLD BB_NORETURN void bb_tc_corrupt(size_t c) {
   bb_fatal("corrupted thread cache", bb_chunk2mem(c));
 }
 
-/* Pop the first chunk of class cls (count > 0) for a request of n bytes:
- * its header must be a valid TCACHE header of the class's size. */
-BB_INLINE size_t bb_tc_get(struct bb_tctx *t, size_t cls, size_t n) {
-  const struct bb_keys *k = &t->heap->keys;
-  size_t c = t->head[cls], size = (cls + 2) * 16, x = BB_W(c);
+/* Take the first chunk of class cls (count > 0) off the cache: its header
+ * must be a valid TCACHE header of the class's size, its link must lead
+ * into the heap. The link word is cleared; the header still says TCACHE. */
+BB_INLINE size_t bb_tc_pop(struct bb_tctx *t, size_t cls) {
+  const struct bb_keys *k = &t->heap->ro->keys;
+  size_t c = t->head[cls], x = BB_W(c);
   if (bb_unlikely(!bb_h_ok(k, c, x) || bb_h_state(x) != BB_ST_TCACHE ||
+                  bb_h_size(x) != (cls + 2) * 16))
+    bb_tc_corrupt(c);
+  t->head[cls] = bb_list_next(t->heap, c);
+  t->count[cls]--;
+  BB_W(c + 1) = 0;
+  return c;
+}
+
+/* Pop a chunk of class cls (count > 0) for a request of n bytes: checked
+ * for writes after free, in use, its canary set. (bb_tc_pop's checks,
+ * with the header checked and rewritten in one go.) */
+BB_INLINE size_t bb_tc_get(struct bb_tctx *t, size_t cls, size_t n) {
+  const struct bb_sealed *ro = t->heap->ro;
+  const struct bb_keys *k = &ro->keys;
+  size_t c = t->head[cls], size = (cls + 2) * 16, x = BB_W(c);
+  size_t nh = bb_h_check_remake(k, c, x, BB_ST_INUSE, size, size - BB_WORD - n);
+  if (bb_unlikely(!nh || bb_h_state(x) != BB_ST_TCACHE ||
                   bb_h_size(x) != size))
     bb_tc_corrupt(c);
   t->head[cls] = bb_list_next(t->heap, c);
   t->count[cls]--;
   BB_W(c + 1) = 0;
-  bb_set_head(k, c, BB_ST_INUSE, size, size - BB_WORD - n);
+  if (ro->zero_max)
+    bb_zero_check(k, c, c + 2, c + size / 8);
+  BB_W(c) = nh;
+  bb_canary_set(ro, c, size, n);
   return c;
 }
 

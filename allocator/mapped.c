@@ -4,9 +4,11 @@
  * that is not the chunk's own: the header is only checked against the
  * record, never used to compute what to unmap.
  *
- *   base                     mem = base + off               base + len
- *   | (unused, off - 8 bytes) |H| user data ...                |
+ *   base                  mem = base + off              base + len
+ *   | (unused) |H| user data (req bytes) | canary ... | guard page |
  *
+ * The guard page after every mapped chunk turns an overflow past the
+ * mapping into a fault; the canary covers the bytes before it.
  * The table is open addressing with linear probing, keyed by the user
  * pointer, under heap->map_lock. */
 #include <string.h>
@@ -33,8 +35,8 @@ static struct bb_mrec *find(struct bb_heap *h, uintptr_t mem) {
 
 static int grow_table(struct bb_heap *h) {
   size_t cap = h->mcap ? h->mcap * 2 : 256;
-  size_t len = bb_round_page(h, cap * sizeof(struct bb_mrec));
-  struct bb_mrec *t = h->src.map(h->src.ctx, len), *old = h->mtab;
+  struct bb_mrec *t = bb_guarded_map(h, cap * sizeof(struct bb_mrec));
+  struct bb_mrec *old = h->mtab;
   if (!t)
     return -1;
   size_t ocap = h->mcap;
@@ -49,8 +51,7 @@ static int grow_table(struct bb_heap *h) {
     t[j] = old[i];
   }
   if (old)
-    h->src.unmap(h->src.ctx, old,
-                 bb_round_page(h, ocap * sizeof(struct bb_mrec)));
+    bb_guarded_unmap(h, old, ocap * sizeof(struct bb_mrec));
   return 0;
 }
 
@@ -89,12 +90,34 @@ static void erase(struct bb_heap *h, struct bb_mrec *r) {
   h->mtab[i].mem = EMPTY;
 }
 
+static size_t guard(const struct bb_heap *h) {
+  return h->ro->src.protect ? h->ro->page : 0;
+}
+
+static const struct bb_keys *keys(const struct bb_heap *h) {
+  return &h->ro->keys;
+}
+
+static void canary_fill(struct bb_heap *h, const struct bb_mrec *r) {
+  if (h->ro->opt.canary)
+    bb_canary_fill(keys(h), bb_mem2chunk((void *)r->mem), r->req,
+                   r->base + r->len - r->mem);
+}
+
+static void canary_check(struct bb_heap *h, const struct bb_mrec *r) {
+  if (h->ro->opt.canary &&
+      !bb_canary_ok(keys(h), bb_mem2chunk((void *)r->mem), r->req,
+                    r->base + r->len - r->mem))
+    bb_fatal("heap overflow", (void *)r->mem);
+}
+
 /* Mapping layout for n bytes aligned to `align`: offset and length. */
 static int layout(const struct bb_heap *h, size_t n, size_t align,
                   size_t *off, size_t *len) {
   size_t o = align > BB_ALIGN ? align : BB_ALIGN;
-  size_t extra = align > h->page ? align : 0;
-  if (n > PTRDIFF_MAX - o - extra - h->page)
+  size_t extra = align > h->ro->page ? align : 0;
+  /* Every term below PTRDIFF_MAX / 4, so that the sum cannot wrap. */
+  if (o > PTRDIFF_MAX / 4 || n > PTRDIFF_MAX / 4 || h->ro->page > PTRDIFF_MAX / 4)
     return -1;
   *off = o;
   *len = bb_round_page(h, o + n + extra);
@@ -102,13 +125,18 @@ static int layout(const struct bb_heap *h, size_t n, size_t align,
 }
 
 void *bb_mapped_alloc(struct bb_heap *h, size_t n, size_t align) {
-  size_t off, len;
+  size_t off, len, g = guard(h);
   if (layout(h, n, align, &off, &len) != 0)
     return NULL;
-  char *base = h->src.map(h->src.ctx, len);
+  const bb_source *src = &h->ro->src;
+  char *base = src->map(src->ctx, len + g);
   if (!base)
     return NULL;
-  if (align > h->page)
+  if (g && src->protect(src->ctx, base + len, g, 0) != 0) {
+    src->unmap(src->ctx, base, len + g);
+    return NULL;
+  }
+  if (align > h->ro->page)
     off = (size_t)(((uintptr_t)base + off + align - 1) / align * align -
                    (uintptr_t)base);
   uintptr_t mem = (uintptr_t)base + off;
@@ -116,12 +144,13 @@ void *bb_mapped_alloc(struct bb_heap *h, size_t n, size_t align) {
   bb_lock(&h->map_lock);
   int ok = insert(h, &r) == 0;
   if (ok)
-    bb_set_head(&h->keys, bb_mem2chunk((void *)mem), BB_ST_MAPPED, 0, 0);
+    bb_set_head(&h->ro->keys, bb_mem2chunk((void *)mem), BB_ST_MAPPED, 0, 0);
   bb_unlock(&h->map_lock);
   if (!ok) {
-    h->src.unmap(h->src.ctx, base, len);
+    src->unmap(src->ctx, base, len + g);
     return NULL;
   }
+  canary_fill(h, &r);
   return (void *)mem;
 }
 
@@ -132,7 +161,7 @@ static struct bb_mrec *checked(struct bb_heap *h, const void *p) {
   if (!r)
     return NULL;
   size_t c = bb_mem2chunk(p), hd = BB_W(c);
-  if (!bb_h_ok(&h->keys, c, hd))
+  if (!bb_h_ok(&h->ro->keys, c, hd))
     bb_fatal("corrupted chunk header", p);
   if (bb_h_state(hd) != BB_ST_MAPPED || bb_h_size(hd) != 0)
     bb_fatal("corrupted mapped chunk", p);
@@ -146,14 +175,18 @@ int bb_mapped_owns(struct bb_heap *h, const void *p) {
   return found;
 }
 
-/* Free mapped chunk p; returns 0, or -1 when p is not one of ours. */
-int bb_mapped_free(struct bb_heap *h, void *p) {
+/* Free mapped chunk p whose requested size must be `want` (SIZE_MAX: not
+ * checked); returns 0, or -1 when p is not one of ours. */
+int bb_mapped_free(struct bb_heap *h, void *p, size_t want) {
   bb_lock(&h->map_lock);
   struct bb_mrec *r = checked(h, p);
   if (!r) {
     bb_unlock(&h->map_lock);
     return -1;
   }
+  if (want != SIZE_MAX && want != r->req)
+    bb_fatal("sized free mismatch", p);
+  canary_check(h, r);
   struct bb_mrec rec = *r;
   erase(h, r);
   bb_unlock(&h->map_lock);
@@ -165,22 +198,27 @@ int bb_mapped_free(struct bb_heap *h, void *p) {
     __atomic_store_n(&h->mmap_threshold, size, __ATOMIC_RELAXED);
     __atomic_store_n(&h->trim_threshold, 2 * size, __ATOMIC_RELAXED);
   }
-  h->src.unmap(h->src.ctx, (void *)rec.base, rec.len);
+  h->ro->src.unmap(h->ro->src.ctx, (void *)rec.base, rec.len + guard(h));
   return 0;
 }
 
-/* Usable size of mapped chunk p, or (size_t)-1 when p is not ours. */
+/* Usable size of mapped chunk p (the request, when canaries hold the
+ * rest), or (size_t)-1 when p is not ours. */
 size_t bb_mapped_usable(struct bb_heap *h, const void *p) {
   bb_lock(&h->map_lock);
   struct bb_mrec *r = checked(h, p);
-  size_t u = r ? r->len - (r->mem - r->base) : (size_t)-1;
+  size_t u = !r ? (size_t)-1
+             : h->ro->opt.canary ? r->req
+                                 : r->len - (r->mem - r->base);
   bb_unlock(&h->map_lock);
   return u;
 }
 
 /* Resize mapped chunk p to n bytes, moving it if needed. Returns the new
- * pointer, NULL when the mapping cannot grow (p intact), or p's record
- * absence as BB_NOT_MAPPED. */
+ * pointer, NULL when the mapping cannot be resized (p intact: the caller
+ * moves the block itself), or BB_NOT_MAPPED when p is not ours. The guard
+ * page is opened for the remap, so that the mapping is one region, and
+ * set again at the new end. */
 void *bb_mapped_realloc(struct bb_heap *h, void *p, size_t n) {
   bb_lock(&h->map_lock);
   struct bb_mrec *r = checked(h, p);
@@ -188,19 +226,29 @@ void *bb_mapped_realloc(struct bb_heap *h, void *p, size_t n) {
     bb_unlock(&h->map_lock);
     return BB_NOT_MAPPED;
   }
-  size_t off = r->mem - r->base;
-  size_t len = bb_round_page(h, off + n);
-  if (n > PTRDIFF_MAX - off - h->page) {
+  canary_check(h, r);
+  const bb_source *src = &h->ro->src;
+  size_t off = r->mem - r->base, g = guard(h);
+  if (n > PTRDIFF_MAX - off - 2 * h->ro->page) {
     bb_unlock(&h->map_lock);
     return NULL;
   }
+  size_t len = bb_round_page(h, off + n);
   if (len == r->len) {
     r->req = n;
+    canary_fill(h, r);
     bb_unlock(&h->map_lock);
     return p;
   }
   struct bb_mrec rec = *r;
-  char *nb = h->src.remap(h->src.ctx, (void *)rec.base, rec.len, len);
+  char *nb = NULL;
+  if (!g || src->protect(src->ctx, (void *)(rec.base + rec.len), g, 2) == 0) {
+    nb = src->remap(src->ctx, (void *)rec.base, rec.len + g, len + g);
+    if (nb && g && src->protect(src->ctx, nb + len, g, 0) != 0)
+      bb_fatal("cannot protect a guard page", nb + len);
+    if (!nb && g)
+      src->protect(src->ctx, (void *)(rec.base + rec.len), g, 0);
+  }
   if (!nb) {
     bb_unlock(&h->map_lock);
     return NULL;
@@ -211,7 +259,8 @@ void *bb_mapped_realloc(struct bb_heap *h, void *p, size_t n) {
   rec.len = len;
   rec.req = n;
   insert(h, &rec); /* cannot fail: one record out, one in */
-  bb_set_head(&h->keys, bb_mem2chunk((void *)rec.mem), BB_ST_MAPPED, 0, 0);
+  bb_set_head(&h->ro->keys, bb_mem2chunk((void *)rec.mem), BB_ST_MAPPED, 0, 0);
+  canary_fill(h, &rec);
   bb_unlock(&h->map_lock);
   return (void *)rec.mem;
 }
@@ -219,10 +268,10 @@ void *bb_mapped_realloc(struct bb_heap *h, void *p, size_t n) {
 void bb_mapped_release_all(struct bb_heap *h) {
   for (size_t i = 0; i < h->mcap; i++)
     if (h->mtab[i].mem != EMPTY)
-      h->src.unmap(h->src.ctx, (void *)h->mtab[i].base, h->mtab[i].len);
+      h->ro->src.unmap(h->ro->src.ctx, (void *)h->mtab[i].base,
+                       h->mtab[i].len + guard(h));
   if (h->mtab)
-    h->src.unmap(h->src.ctx, h->mtab,
-                 bb_round_page(h, h->mcap * sizeof(struct bb_mrec)));
+    bb_guarded_unmap(h, h->mtab, h->mcap * sizeof(struct bb_mrec));
   h->mtab = NULL;
   h->mcap = h->mcount = h->mbytes = 0;
 }

@@ -29,10 +29,19 @@ unsigned bb_os_ncpu(void) {
   return n > 0 ? (unsigned)n : 1u;
 }
 
-int bb_os_random(void *buf, size_t len) {
-  unsigned char *p = buf;
+static ssize_t from_getrandom(int fd, void *p, size_t n) {
+  (void)fd;
+  return syscall(SYS_getrandom, p, n, 0);
+}
+
+static ssize_t from_fd(int fd, void *p, size_t n) { return read(fd, p, n); }
+
+/* Fill [p, p+len) from `source`, retrying after signals; returns the bytes
+ * still missing. */
+static size_t fill(ssize_t (*source)(int, void *, size_t), int fd,
+                   unsigned char *p, size_t len) {
   while (len > 0) {
-    long r = syscall(SYS_getrandom, p, len, 0);
+    ssize_t r = source(fd, p, len);
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0)
@@ -40,22 +49,18 @@ int bb_os_random(void *buf, size_t len) {
     p += r;
     len -= (size_t)r;
   }
-  if (len == 0)
+  return len;
+}
+
+int bb_os_random(void *buf, size_t len) {
+  if (fill(from_getrandom, -1, buf, len) == 0)
     return 0;
   int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;
-  while (len > 0) {
-    ssize_t r = read(fd, p, len);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    p += r;
-    len -= (size_t)r;
-  }
+  size_t missing = fill(from_fd, fd, buf, len);
   close(fd);
-  return len == 0 ? 0 : -1;
+  return missing == 0 ? 0 : -1;
 }
 
 /* ------------------------------------------------ the default source */

@@ -8,8 +8,9 @@
  *   | guard | pad | first ... chunks ... top |F| reserved ...... | guard |
  *           ^ 8 bytes, so that first is odd    ^ fence = end    ^ limit
  *
- * The first and last pages are never committed. The committed part grows
- * and shrinks at the top; everything past it stays inaccessible.
+ * The first and last pages are never committed. The part in use (up to
+ * the fence) grows and shrinks at the top; past the committed part,
+ * everything stays inaccessible.
  *
  * The registry is a two-level radix table over granules (address >>
  * BB_SEG_SHIFT). It lives in heap metadata, so the question "is this
@@ -37,7 +38,7 @@ static int reg_set(struct bb_heap *h, uintptr_t base,
 }
 
 static void set_fence(struct bb_arena *a, struct bb_segment *s) {
-  size_t end = (size_t)((s->base + s->committed) / 8u) - 1u;
+  size_t end = (size_t)((s->base + s->used) / 8u) - 1u;
   bb_set_head(a->k, end, BB_ST_FENCE, 0, 0);
   __atomic_store_n(&s->end, end, __ATOMIC_RELAXED);
 }
@@ -47,16 +48,16 @@ static void set_fence(struct bb_arena *a, struct bb_segment *s) {
 struct bb_segment *bb_segment_new(struct bb_arena *a, size_t need) {
   struct bb_heap *h = a->heap;
   size_t len = (size_t)1 << BB_SEG_SHIFT;
-  if (need > len - 3 * h->page)
+  if (need > len - 3 * h->ro->page)
     return NULL;
   size_t commit = bb_round_page(h, need + BB_TOP_PAD + 2 * BB_WORD);
-  if (commit > len - 2 * h->page)
-    commit = len - 2 * h->page;
-  char *base = h->src.reserve(h->src.ctx, len, len);
+  if (commit > len - 2 * h->ro->page)
+    commit = len - 2 * h->ro->page;
+  char *base = h->ro->src.reserve(h->ro->src.ctx, len, len);
   if (!base)
     return NULL;
-  if (h->src.commit(h->src.ctx, base + h->page, commit) != 0) {
-    h->src.release(h->src.ctx, base, len);
+  if (h->ro->src.commit(h->ro->src.ctx, base + h->ro->page, commit) != 0) {
+    h->ro->src.release(h->ro->src.ctx, base, len);
     return NULL;
   }
   bb_lock(&h->meta_lock);
@@ -71,14 +72,15 @@ struct bb_segment *bb_segment_new(struct bb_arena *a, size_t need) {
       h->free_segs = s;
     }
     bb_unlock(&h->meta_lock);
-    h->src.release(h->src.ctx, base, len);
+    h->ro->src.release(h->ro->src.ctx, base, len);
     return NULL;
   }
   s->base = (uintptr_t)base;
   s->len = len;
-  s->first = (size_t)(((uintptr_t)base + h->page) / 8u) + 1u;
-  s->committed = h->page + commit;
-  s->limit = (size_t)(((uintptr_t)base + len - h->page) / 8u) - 1u;
+  s->first = (size_t)(((uintptr_t)base + h->ro->page) / 8u) + 1u;
+  s->committed = h->ro->page + commit;
+  s->used = s->committed;
+  s->limit = (size_t)(((uintptr_t)base + len - h->ro->page) / 8u) - 1u;
   s->arena = a;
   bb_unlock(&h->meta_lock);
   set_fence(a, s);
@@ -92,13 +94,21 @@ struct bb_segment *bb_segment_new(struct bb_arena *a, size_t need) {
 
 /* Commit `bytes` (a page multiple) more at the top of s and move the
  * fence. The caller rewrites the header of the chunk before the fence. */
+/* Move the fence `bytes` (a page multiple) up. Pages below `committed`
+ * are still mapped (a shrink only purged them): no system call for them. */
 int bb_segment_grow(struct bb_arena *a, struct bb_segment *s, size_t bytes) {
   struct bb_heap *h = a->heap;
   if (bytes / 8 > s->limit - s->end)
     return -1;
-  if (h->src.commit(h->src.ctx, (void *)(s->base + s->committed), bytes))
-    return -1;
-  s->committed += bytes;
+  size_t used = s->used + bytes;
+  if (used > s->committed) {
+    const bb_source *src = &h->ro->src;
+    if (src->commit(src->ctx, (void *)(s->base + s->committed),
+                    used - s->committed) != 0)
+      return -1;
+    s->committed = used;
+  }
+  s->used = used;
   a->system += bytes;
   set_fence(a, s);
   return 0;
@@ -106,16 +116,24 @@ int bb_segment_grow(struct bb_arena *a, struct bb_segment *s, size_t bytes) {
 
 /* Decommit whole pages past index `keep_end` (the first index that must
  * stay committed, plus the fence word). Returns the bytes released. */
+/* Move the fence down to the page after index keep_end and give the
+ * pages above it back to the OS. Like glibc's non-main heaps, they are
+ * purged but stay mapped, so that the top grows back without a system
+ * call; only a source without `purge` decommits them. */
 size_t bb_segment_shrink(struct bb_arena *a, struct bb_segment *s,
                          size_t keep_end) {
-  struct bb_heap *h = a->heap;
-  size_t need = bb_round_page(h, (keep_end + 1) * 8u - s->base);
-  if (need >= s->committed)
+  const bb_source *src = &a->heap->ro->src;
+  size_t need = bb_round_page(a->heap, (keep_end + 1) * 8u - s->base);
+  if (need >= s->used)
     return 0;
-  size_t give = s->committed - need;
-  if (h->src.decommit(h->src.ctx, (void *)(s->base + need), give) != 0)
+  size_t give = s->used - need;
+  void *from = (void *)(s->base + need);
+  if (src->purge ? src->purge(src->ctx, from, give) != 0
+                 : src->decommit(src->ctx, from, give) != 0)
     return 0;
-  s->committed = need;
+  if (!src->purge)
+    s->committed = need;
+  s->used = need;
   a->system -= give;
   set_fence(a, s);
   return give;
@@ -130,7 +148,7 @@ void bb_segment_release(struct bb_arena *a, struct bb_segment *s) {
     pp = &(*pp)->next;
   *pp = s->next;
   a->nsegs--;
-  a->system -= s->committed - h->page;
+  a->system -= s->used - h->ro->page;
   uintptr_t base = s->base;
   size_t len = s->len;
   bb_lock(&h->meta_lock);
@@ -138,5 +156,5 @@ void bb_segment_release(struct bb_arena *a, struct bb_segment *s) {
   s->next = h->free_segs;
   h->free_segs = s;
   bb_unlock(&h->meta_lock);
-  h->src.release(h->src.ctx, (void *)base, len);
+  h->ro->src.release(h->ro->src.ctx, (void *)base, len);
 }

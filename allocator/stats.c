@@ -10,7 +10,7 @@ struct bb_mallinfo2 bb_heap_mallinfo2(bb_heap *h) {
   memset(&m, 0, sizeof m);
   unsigned na = __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE);
   for (unsigned i = 0; i < na; i++) {
-    struct bb_arena *a = h->arenas[i];
+    struct bb_arena *a = h->ro->arenas[i];
     bb_lock(&a->lock);
     size_t top = a->top ? bb_h_size(BB_W(a->top)) : 0;
     m.arena += a->system;
@@ -57,7 +57,7 @@ void bb_malloc_stats(void) {
   size_t sys = 0, used = 0;
   unsigned na = __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE);
   for (unsigned i = 0; i < na; i++) {
-    struct bb_arena *a = h->arenas[i];
+    struct bb_arena *a = h->ro->arenas[i];
     bb_lock(&a->lock);
     size_t top = a->top ? bb_h_size(BB_W(a->top)) : 0;
     size_t s = a->system, u = a->system - a->binned - a->fastbytes - top;

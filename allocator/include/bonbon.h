@@ -118,6 +118,7 @@ typedef struct bb_heap_config {
   int seeded;              /* nonzero: derive every secret from `seed` */
   uint64_t seed;           /* otherwise secrets come from getrandom() */
   unsigned max_arenas;     /* 0: 1 for an instance heap */
+  const char *options;     /* as BONBON_OPTIONS; NULL: the rung's defaults */
 } bb_heap_config;
 
 BB_API bb_heap *bb_heap_create(const bb_heap_config *config);

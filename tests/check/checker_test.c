@@ -12,14 +12,17 @@
 static bb_heap *h;
 static struct bb_arena *ar;
 
-static void fresh(void) {
+static void fresh_with(const char *options) {
   bb_heap_config cfg = {0};
   cfg.seeded = 1;
   cfg.seed = 99;
+  cfg.options = options;
   h = bb_heap_create(&cfg);
   CHECK(h != NULL);
-  ar = h->arenas[0];
+  ar = h->ro->arenas[0];
 }
+
+static void fresh(void) { fresh_with(NULL); }
 
 static void expect_clean(void) {
   bb_check_report r;
@@ -39,17 +42,17 @@ static void expect_inv(const char *name, const char *id) {
 static size_t chunk(void *p) { return bb_mem2chunk(p); }
 static size_t head(void *p) { return BB_W(chunk(p)); }
 static void rehead(void *p, size_t state, size_t size) {
-  bb_set_head(&h->keys, chunk(p), state, size, 0);
+  bb_set_head(&h->ro->keys, chunk(p), state, size, 0);
 }
 static size_t sentinel(size_t b) {
   return (size_t)((uintptr_t)&ar->bins[2 * b] / 8u) - 1u;
 }
 static void link(size_t slot, size_t v) {
-  BB_W(slot) = bb_link_enc(&h->keys, slot, v);
+  BB_W(slot) = bb_link_enc(&h->ro->keys, slot, v);
 }
 
-/* Two free chunks of n bytes (too big for the thread cache) in the
- * unsorted bin, apart. */
+/* Two free chunks of n bytes (too big for the thread cache, or on a heap
+ * without one) in the unsorted bin, apart. */
 static void two_unsorted(size_t n, char **a, char **b) {
   *a = bb_heap_malloc(h, n);
   bb_heap_malloc(h, 16);
@@ -73,7 +76,7 @@ static void segment_tiling(void) {
   expect_clean();
   struct bb_segment *s = ar->top_seg;
   size_t fence = s->end;
-  BB_W(fence) = bb_h_make(&h->keys, fence, BB_ST_INUSE, 0, 0);
+  BB_W(fence) = bb_h_make(&h->ro->keys, fence, BB_ST_INUSE, 0, 0);
   (void)p;
   expect_inv("segment_tiling", "INV-SEGMENT-TILING");
 }
@@ -103,7 +106,7 @@ static void top(void) {
   bb_heap_malloc(h, 100);
   expect_clean();
   size_t t = ar->top;
-  bb_set_head(&h->keys, t, BB_ST_TOP, bb_h_size(BB_W(t)) - 64, 0);
+  bb_set_head(&h->ro->keys, t, BB_ST_TOP, bb_h_size(BB_W(t)) - 64, 0);
   expect_inv("top", "INV-TOP");
 }
 
@@ -117,18 +120,9 @@ static void bin_links(void) {
 }
 
 static void bin_index(void) {
-  fresh();
-  char *a, *b, *hold[BB_TCACHE_COUNT];
-  for (unsigned i = 0; i < BB_TCACHE_COUNT; i++)
-    hold[i] = bb_heap_malloc(h, 600);
-  a = bb_heap_malloc(h, 600);
-  bb_heap_malloc(h, 16);
-  b = bb_heap_malloc(h, 600);
-  bb_heap_malloc(h, 16);
-  for (unsigned i = 0; i < BB_TCACHE_COUNT; i++)
-    bb_heap_free(h, hold[i]); /* the cache is full: a and b go to a bin */
-  bb_heap_free(h, a);
-  bb_heap_free(h, b);
+  fresh_with("tcache_count=0"); /* frees go straight to the bins */
+  char *a, *b;
+  two_unsorted(600, &a, &b);
   bb_heap_malloc(h, 5000); /* a and b sorted into their small bin */
   expect_clean();
   rehead(a, BB_ST_UNSORTED, bb_h_size(head(a)));
@@ -182,14 +176,14 @@ static void binmap(void) {
 }
 
 static void fastbin_list(void) {
-  fresh();
-  char *p[20];
-  for (int i = 0; i < 20; i++)
+  fresh_with("tcache_count=0"); /* frees go straight to the fast bins */
+  char *p[4];
+  for (int i = 0; i < 4; i++)
     p[i] = bb_heap_malloc(h, 40);
-  for (int i = 0; i < 20; i++)
-    bb_heap_free(h, p[i]); /* past the thread cache: fast bin */
+  for (int i = 0; i < 4; i++)
+    bb_heap_free(h, p[i]);
   expect_clean();
-  rehead(p[19], BB_ST_INUSE, bb_h_size(head(p[19])));
+  rehead(p[3], BB_ST_INUSE, bb_h_size(head(p[3])));
   expect_inv("fastbin_list", "INV-FASTBIN-LIST");
 }
 
@@ -206,7 +200,7 @@ static void mapped(void) {
   fresh();
   char *p = bb_heap_malloc(h, 8 << 20);
   expect_clean();
-  BB_W(chunk(p)) = bb_h_make(&h->keys, chunk(p), BB_ST_INUSE, 4096, 0);
+  BB_W(chunk(p)) = bb_h_make(&h->ro->keys, chunk(p), BB_ST_INUSE, 4096, 0);
   expect_inv("mapped", "INV-MAPPED");
 }
 

@@ -7,7 +7,8 @@
  * The model checks: alignment, usable size >= request, no overlap between
  * live blocks, contents intact until free (every byte of small blocks, a
  * head and tail window of big ones), realloc keeps min(old, new) bytes,
- * calloc memory is zero, and after freeing everything the heap is empty. */
+ * calloc memory is zero, and after freeing everything the heap is empty.
+ * Every other heap runs with a quarantine (BONBON_OPTIONS syntax). */
 #include <bonbon.h>
 #include <errno.h>
 #include <string.h>
@@ -158,6 +159,8 @@ int main(int argc, char **argv) {
     bb_heap_config cfg = {0};
     cfg.seeded = 1;
     cfg.seed = sd * 7919;
+    /* Every other heap also has a quarantine and zeroes up to 1 MiB. */
+    cfg.options = sd % 2 ? NULL : "quarantine_kb=128:zero_max_kb=1024";
     heap = bb_heap_create(&cfg);
     CHECK(heap != NULL);
     rng = sd * 0x9e3779b97f4a7c15ull;

@@ -153,10 +153,10 @@ int main(int argc, char **argv) {
   /* Contention created arenas, within the bound of 8 per CPU. */
   struct bb_heap *h = bb_process_heap();
   unsigned na = __atomic_load_n(&h->narenas, __ATOMIC_ACQUIRE);
-  CHECKF(na > 1 && na <= h->max_arenas, "%u arenas (max %u)", na,
-         h->max_arenas);
-  CHECK(h->max_arenas == 8 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN) ||
-        h->max_arenas <= 8 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+  CHECKF(na > 1 && na <= h->ro->max_arenas, "%u arenas (max %u)", na,
+         h->ro->max_arenas);
+  CHECK(h->ro->max_arenas == 8 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN) ||
+        h->ro->max_arenas <= 8 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
   struct bb_mallinfo2 after = bb_mallinfo2();
   CHECKF(after.uordblks <= before.uordblks + 4096,
          "in use grew from %zu to %zu: memory lost", before.uordblks,
