@@ -528,7 +528,10 @@ static BB_COLD BB_NORETURN void bb_tc_corrupt(size_t c) {
  * into the heap. The link word is cleared; the header still says TCACHE. */
 BB_INLINE size_t bb_tc_pop(struct bb_tctx *t, size_t cls) {
   const struct bb_keys *k = &t->heap->ro->keys;
-  size_t c = t->head[cls], x = BB_W(c);
+  size_t c = t->head[cls];
+  if (bb_unlikely(c == 0)) /* the list ended before its count: forged link */
+    bb_tc_corrupt(c);
+  size_t x = BB_W(c);
   if (bb_unlikely(!bb_h_ok(k, c, x) || bb_h_state(x) != BB_ST_TCACHE ||
                   bb_h_size(x) != (cls + 2) * 16))
     bb_tc_corrupt(c);
@@ -544,7 +547,10 @@ BB_INLINE size_t bb_tc_pop(struct bb_tctx *t, size_t cls) {
 BB_INLINE size_t bb_tc_get(struct bb_tctx *t, size_t cls, size_t n) {
   const struct bb_sealed *ro = t->heap->ro;
   const struct bb_keys *k = &ro->keys;
-  size_t c = t->head[cls], size = (cls + 2) * 16, x = BB_W(c);
+  size_t c = t->head[cls], size = (cls + 2) * 16;
+  if (bb_unlikely(c == 0)) /* the list ended before its count: forged link */
+    bb_tc_corrupt(c);
+  size_t x = BB_W(c);
   size_t nh = bb_h_check_remake(k, c, x, BB_ST_INUSE, size, size - BB_WORD - n);
   if (bb_unlikely(!nh || bb_h_state(x) != BB_ST_TCACHE ||
                   bb_h_size(x) != size))

@@ -116,8 +116,12 @@ static int layout(const struct bb_heap *h, size_t n, size_t align,
                   size_t *off, size_t *len) {
   size_t o = align > BB_ALIGN ? align : BB_ALIGN;
   size_t extra = align > h->ro->page ? align : 0;
-  /* Every term below PTRDIFF_MAX / 4, so that the sum cannot wrap. */
-  if (o > PTRDIFF_MAX / 4 || n > PTRDIFF_MAX / 4 || h->ro->page > PTRDIFF_MAX / 4)
+  /* o + n + extra + a page must not pass PTRDIFF_MAX (and not wrap):
+   * anything smaller is the memory source's to refuse. */
+  size_t over;
+  if (__builtin_add_overflow(o, extra, &over) ||
+      __builtin_add_overflow(over, h->ro->page, &over) ||
+      over > PTRDIFF_MAX || n > PTRDIFF_MAX - over)
     return -1;
   *off = o;
   *len = bb_round_page(h, o + n + extra);
