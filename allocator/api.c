@@ -102,8 +102,8 @@ static void free_chunk(struct bb_heap *h, struct bb_tctx *t, size_t c,
     bb_release(t, c, size);
 }
 
-/* Sized free: the size must be the one requested (0: not checked, as for
- * plain free), the alignment one the pointer has. */
+/* Sized free: `want` must be the requested size (ANY_SIZE: not checked,
+ * as for plain free); `align` (0: none) one the pointer has. */
 #define ANY_SIZE SIZE_MAX
 
 static void do_free(struct bb_heap *h, struct bb_tctx *t, void *p,

@@ -145,7 +145,7 @@ enum bb_state {
 struct bb_keys {
   uint64_t mac0, mac1; /* header check */
   uint64_t link;       /* link encoding */
-  uint64_t canary;     /* reserved for the canary (hardening) */
+  uint64_t canary;     /* canaries (internal.h, bb_canary_word) */
 };
 
 #ifdef __FRAMAC__

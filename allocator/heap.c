@@ -350,7 +350,11 @@ BB_COLD struct bb_tctx *bb_ctx_slow(void) {
     bb_unlock(&h->meta_lock);
   }
   if (t) {
+    size_t *q = t->q; /* a recycled context keeps its quarantine ring */
+    uint32_t qcap = t->qcap;
     memset(t, 0, sizeof *t);
+    t->q = q;
+    t->qcap = qcap;
     ctx_bind(h, t);
   }
   bb_unlock(&h->lock);
