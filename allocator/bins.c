@@ -77,7 +77,7 @@ static size_t bin_state(size_t b) {
     requires index: v < BB_INDEX_LIMIT;
     assigns \nothing;
     ensures bool: \result == 0 || \result == 1;
-    ensures node: \result == 1 <==> BinNode(a, b, v);
+    ensures node: \result == 1 <==> BinMembership(a, b, v);
     ensures words: \result == 1 ==> NodeWords(a, b, v);
     exits never: \false;
 */
@@ -123,13 +123,13 @@ static void set_link(struct bb_arena *a, size_t s, size_t v) {
     exits never: \false;
     behavior follows:
       assumes link: LinkDecodes(a->k, v + dir) &&
-                    BinNode(a, b, Dec(a->k, v + dir));
+                    BinMembership(a, b, Dec(a->k, v + dir));
       ensures node: \result == Dec(a->k, v + dir);
       ensures words: NodeWords(a, b, \result);
       ensures nonzero: \result != 0;
     behavior corrupt:
       assumes link: !(LinkDecodes(a->k, v + dir) &&
-                      BinNode(a, b, Dec(a->k, v + dir)));
+                      BinMembership(a, b, Dec(a->k, v + dir)));
       ensures fail: \result == 0;
     complete behaviors;
     disjoint behaviors;
@@ -161,7 +161,6 @@ static size_t bin_step(struct bb_arena *a, size_t b, size_t v,
       ensures ok: \result == 0;
       ensures before: Adjacent(a->k, p, c);
       ensures after: Adjacent(a->k, c, x);
-      ensures linked: Linked(a->k, c);
     behavior relinked:
       assumes back: BackIs(a, b, x, p);
       assumes listed: c == p || c == x;
@@ -169,7 +168,6 @@ static size_t bin_step(struct bb_arena *a, size_t b, size_t v,
       ensures before: LinkTo(a->k, p + 1, c);
       ensures after: LinkTo(a->k, x + 2, c);
       ensures self: LinkTo(a->k, c + 1, c) && LinkTo(a->k, c + 2, c);
-      ensures linked: Linked(a->k, c);
     complete behaviors;
     disjoint behaviors;
 */
@@ -186,6 +184,43 @@ static int link_between(struct bb_arena *a, size_t b, size_t p, size_t x,
   return 0;
 }
 
+/*@ assigns \nothing;
+    ensures never_returns: \false;
+    exits never: \false;
+*/
+static BB_COLD BB_NORETURN void bin_corrupt(size_t c) {
+  bb_fatal("corrupted bin links", bb_chunk2mem(c));
+}
+
+/* Insert chunk c at the front of bin b (the unsorted and small bins). */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(BinAt(a, b) + 1),
+            W(Dec(a->k, BinAt(a, b) + 1) + 2), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes front: !FrontAgrees(a, b);
+      ensures never_returns: \false;
+    behavior front:
+      assumes front: FrontAgrees(a, b);
+      assumes fresh: Dec(a->k, BinAt(a, b) + 1) != c;
+      ensures first: Adjacent(a->k, BinAt(a, b), c);
+      ensures rest: Adjacent(a->k, c, \old(Dec(a->k, BinAt(a, b) + 1)));
+    behavior relinked:
+      assumes front: FrontAgrees(a, b);
+      assumes listed: Dec(a->k, BinAt(a, b) + 1) == c;
+      ensures first: LinkTo(a->k, BinAt(a, b) + 1, c);
+      ensures self: LinkTo(a->k, c + 1, c) && LinkTo(a->k, c + 2, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
+void bb_bin_insert_front(struct bb_arena *a, size_t b, size_t c) {
+  size_t s = bb_bin_at(a, b), f;
+  if ((f = bin_step(a, b, s, 1)) == 0 || link_between(a, b, s, f, c) != 0)
+    bin_corrupt(c);
+}
+
 /* ----------------------------------------------------- large bins
  * Large bins are sorted by ascending size. The first chunk of each run of
  * equal sizes (a "head") is also on a ring of heads, through its words
@@ -195,6 +230,16 @@ static int link_between(struct bb_arena *a, size_t b, size_t p, size_t x,
  * checked like the others (INV-BIN-SORTED). */
 #define NFD 3
 #define NBK 4
+
+/* The words an unlink of chunk c may write: its four links, the links of
+ * its neighbours that point at it, and on the ring of a large bin, the
+ * ring links of its ring neighbours and of the chunk after it (which
+ * takes its place as head). */
+#define UnlinkWords(k, c)                                                  \
+  W((c) + 1), W((c) + 2), W((c) + NFD), W((c) + NBK),                      \
+      W(Dec(k, (c) + 1) + 2), W(Dec(k, (c) + 2) + 1),                      \
+      W(Dec(k, (c) + 1) + NFD), W(Dec(k, (c) + 1) + NBK),                  \
+      W(Dec(k, (c) + NFD) + NBK), W(Dec(k, (c) + NBK) + NFD)
 
 /*@ requires chunk: ChunkNode(c);
     assigns \nothing;
@@ -266,6 +311,11 @@ static int ring_between(struct bb_arena *a, size_t b, size_t p, size_t x,
   return 0;
 }
 
+/*@ requires word: Word(c);
+    assigns \nothing;
+    exits never: \false;
+    ensures size: \result == HSize(W(c));
+*/
 static size_t csize(size_t c) { return bb_h_size(BB_W(c)); }
 
 /* The smallest head of size >= size, or 0; *first gets the ring's start
@@ -335,12 +385,12 @@ size_t bb_bin_best_fit(struct bb_arena *a, size_t b, size_t nb) {
  * ring to the next chunk of its size, or leaves the ring. The links of c
  * are cleared so that no valid encoding of a neighbour stays in user
  * memory. */
-/*@ requires arena: ArenaOk(a);
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A8): not yet proved (see there).
+    requires arena: ArenaOk(a);
     requires bin: BinNumber(b);
     requires chunk: ChunkNode(c);
     requires header: h == W(c);
-    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
-            W({ i | integer i; NodeWord(a, b, i) });
+    assigns UnlinkWords(a->k, c);
     exits never: \false;
     behavior corrupt:
       assumes links: !BinLinks(a, b, c) ||
@@ -412,8 +462,7 @@ static int unlink_checked(struct bb_arena *a, size_t b, size_t c, size_t h) {
 /* Unlink chunk c (header already checked) from its bin. */
 /*@ requires arena: ArenaOk(a);
     requires chunk: ChunkNode(c);
-    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
-            W({ i | integer i; NodeWord(a, BinOf(W(c)), i) });
+    assigns UnlinkWords(a->k, c);
     exits never: \false;
     behavior corrupt:
       assumes links: !BinLinks(a, BinOf(W(c)), c) ||
@@ -450,11 +499,11 @@ void bb_bin_unlink(struct bb_arena *a, size_t c) {
  * 0 when the bin is empty. */
 /*@ requires arena: ArenaOk(a);
     requires bin: BinNumber(b);
-    assigns W({ i | integer i; NodeWord(a, b, i) });
+    assigns UnlinkWords(a->k, Dec(a->k, BinAt(a, b) + 2));
     exits never: \false;
     behavior corrupt_last:
       assumes last: !(LinkDecodes(a->k, BinAt(a, b) + 2) &&
-                      BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)));
+                      BinMembership(a, b, Dec(a->k, BinAt(a, b) + 2)));
       ensures never_returns: \false;
     behavior empty:
       assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
@@ -463,17 +512,17 @@ void bb_bin_unlink(struct bb_arena *a, size_t c) {
       ensures none: \result == 0;
     behavior taken:
       assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
-                    BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                    BinMembership(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
                     Dec(a->k, BinAt(a, b) + 2) != BinAt(a, b);
       assumes links: BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
                      (!(b >= 64 && IsHead(Dec(a->k, BinAt(a, b) + 2))) ||
                       RingLinks(a, b, Dec(a->k, BinAt(a, b) + 2)));
       ensures last: \result == \old(Dec(a->k, BinAt(a, b) + 2));
-      ensures in_bin: \old(BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)));
+      ensures in_bin: \old(BinMembership(a, b, Dec(a->k, BinAt(a, b) + 2)));
       ensures cleared: W(\result + 1) == 0 && W(\result + 2) == 0;
     behavior corrupt:
       assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
-                    BinNode(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                    BinMembership(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
                     Dec(a->k, BinAt(a, b) + 2) != BinAt(a, b);
       assumes links: !(BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
                        (!(b >= 64 && IsHead(Dec(a->k, BinAt(a, b) + 2))) ||
@@ -500,7 +549,7 @@ size_t bb_bin_take_last(struct bb_arena *a, size_t b) {
     exits never: \false;
     behavior corrupt:
       assumes link: !(LinkDecodes(a->k, c + 1) &&
-                      BinNode(a, b, Dec(a->k, c + 1)));
+                      BinMembership(a, b, Dec(a->k, c + 1)));
       ensures never_returns: \false;
     behavior end:
       assumes link: LinkDecodes(a->k, c + 1) &&
@@ -508,7 +557,7 @@ size_t bb_bin_take_last(struct bb_arena *a, size_t b) {
       ensures none: \result == 0;
     behavior next:
       assumes link: LinkDecodes(a->k, c + 1) &&
-                    BinNode(a, b, Dec(a->k, c + 1)) &&
+                    BinMembership(a, b, Dec(a->k, c + 1)) &&
                     Dec(a->k, c + 1) != BinAt(a, b);
       ensures next: \result == Dec(a->k, c + 1);
       ensures chunk: ChunkNode(\result);
@@ -528,7 +577,7 @@ size_t bb_bin_next(struct bb_arena *a, size_t b, size_t c) {
     exits never: \false;
     behavior corrupt:
       assumes link: !(LinkDecodes(a->k, BinAt(a, b) + 1) &&
-                      BinNode(a, b, Dec(a->k, BinAt(a, b) + 1)));
+                      BinMembership(a, b, Dec(a->k, BinAt(a, b) + 1)));
       ensures never_returns: \false;
     behavior empty:
       assumes link: LinkDecodes(a->k, BinAt(a, b) + 1) &&
@@ -536,7 +585,7 @@ size_t bb_bin_next(struct bb_arena *a, size_t b, size_t c) {
       ensures none: \result == 0;
     behavior first:
       assumes link: LinkDecodes(a->k, BinAt(a, b) + 1) &&
-                    BinNode(a, b, Dec(a->k, BinAt(a, b) + 1)) &&
+                    BinMembership(a, b, Dec(a->k, BinAt(a, b) + 1)) &&
                     Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
       ensures first: \result == Dec(a->k, BinAt(a, b) + 1);
       ensures chunk: ChunkNode(\result);

@@ -85,13 +85,19 @@
 #define BB_VSENTINELS 2u
 extern size_t bb_vheap[BB_VWORDS];
 #define BB_W(i) bb_vheap[i]
+#elif defined(BB_EACSL)
+/* The E-ACSL build (specs/eacsl/): every page the allocator uses comes
+ * from one static array, bb_vheap, whose first word has index bb_vbase.
+ * Word i is still the word at address 8i, seen through an array that
+ * E-ACSL knows, so it can check every access and the contracts' W(i). */
+#define BB_EWORDS ((size_t)1 << 27)
+extern size_t bb_vheap[BB_EWORDS];
+extern size_t bb_vbase;
+#define BB_W(i) bb_vheap[(i) - bb_vbase]
+#define BB_VFIRST bb_vbase
+#define BB_VWORDS (bb_vbase + BB_EWORDS)
 #else
 #define BB_W(i) (*(size_t *)((uintptr_t)(i) * 8u))
-#ifdef __FRAMAC__
-/* The E-ACSL build: the specs' word space is all of memory. */
-#define BB_VWORDS ((size_t)1 << 61)
-#define BB_VFIRST 1u
-#endif
 #endif
 
 #ifdef __FRAMAC__
