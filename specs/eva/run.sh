@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$(dirname "$here")")
 expect=${1:-0}
 [ $# -gt 0 ] && shift
-log=${EVA_LOG:-eva.log}
+log=${EVA_LOG:-${TMPDIR:-/tmp}/bonbon-eva.$$.log}
 frama-c -c11 -machdep gcc_x86_64 \
   -cpp-extra-args="-D_GNU_SOURCE -DBB_SECURITY=2 -I$root/allocator $*" \
   -eva -eva-slevel 100000 -eva-split-return full -eva-no-show-progress \
@@ -26,7 +26,7 @@ bad=$(grep -c "got status invalid\.\$\|got final status invalid" "$log" || true)
 grep -A1 "^\[eva:alarm\].*Warning: *\$" "$log" | grep -v "postcondition\|^--\|eva:alarm" || true
 n=$(( ${rte:-0} + bad ))
 reached=$(grep -o "Functions analyzed:.*\|[0-9]* functions analyzed.*" "$log" | head -1)
-echo "eva: ${n:-?} alarms (${reached:-see log}), expected $expect"
+echo "eva: ${n:-?} alarms (${reached:-see log}), expected $expect; log: $log"
 case $expect in
   +*) [ "${n:-0}" -ge "${expect#+}" ] ;;
   *) [ "${n:--1}" -eq "$expect" ] ;;
