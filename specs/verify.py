@@ -127,24 +127,34 @@ def why3_config(build, memlimit):
     return conf
 
 
-def run_wp(args, extra, log, sources=SOURCES):
+def start_wp(args, name, extra, sources=SOURCES):
+    """Start one Frama-C run; its log is build/wp-<name>.log."""
     env = dict(os.environ)
     env["WHY3CONFIG"] = args.why3conf
     env["FRAMAC_WP_CACHE"] = args.cache
     env["FRAMAC_WP_CACHEDIR"] = os.path.join(args.build, "wp-cache")
     os.makedirs(env["FRAMAC_WP_CACHEDIR"], exist_ok=True)
+    log = os.path.join(args.build, "wp-%s.log" % name)
     cmd = (["frama-c"] + COMMON +
            ["-wp-par", str(args.jobs), "-wp-timeout", str(args.timeout),
             "-wp-cache-env", "-wp-session",
-            os.path.join(args.build, "wp-session")] +
+            os.path.join(args.build, "wp-session-" + name)] +
            extra + [os.path.join(ROOT, s) for s in sources])
-    with open(log, "w") as out:
-        out.write(" ".join(cmd) + "\n")
-        out.flush()
-        r = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT,
-                           env=env, cwd=ROOT)
-    if r.returncode != 0:
-        fail("frama-c failed (exit %d), see %s" % (r.returncode, log))
+    out = open(log, "w")
+    out.write(" ".join(cmd) + "\n")
+    out.flush()
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                            env=env, cwd=ROOT)
+    return proc, out, log
+
+
+def wait_wp(run):
+    proc, out, log = run
+    proc.wait()
+    out.close()
+    if proc.returncode != 0:
+        fail("frama-c failed (exit %d), see %s" % (proc.returncode, log))
+    return log
 
 
 def counts(log, fns):
@@ -226,21 +236,26 @@ def main():
     if args.only:
         fns = [f for f in args.only.split(",")]
     start = time.time()
-    lemma_log = os.path.join(args.build, "wp-lemmas.log")
-    run_wp(args, ["-wp-prop", "@lemma"], lemma_log)
+    # The three runs are independent: most of their time is Frama-C's own
+    # (parsing, RTE, VC generation), one core each, so they run at once.
     where = dict(FUNCTIONS)
-    res = {}
-    logs = []
+    lemmas = start_wp(args, "lemmas", ["-wp-prop", "@lemma"])
+    runs = []
     for name, group, sources in (
             ("headers", [f for f in fns if where.get(f) in HEADERS],
              HEADER_HOST),
             ("functions", [f for f in fns if where.get(f) not in HEADERS],
              SOURCES)):
         if group:
-            log = os.path.join(args.build, "wp-%s.log" % name)
-            run_wp(args, ["-wp-fct", ",".join(group)], log, sources)
-            res.update(counts(log, group))
-            logs.append(log)
+            runs.append((group, start_wp(args, name,
+                                         ["-wp-fct", ",".join(group)],
+                                         sources)))
+    lemma_log = wait_wp(lemmas)
+    res = {}
+    logs = []
+    for group, run in runs:
+        logs.append(wait_wp(run))
+        res.update(counts(logs[-1], group))
     wall = time.time() - start
 
     print("%-24s %-9s %15s" % ("function", "file", "proved / goals"))
