@@ -19,6 +19,11 @@ static size_t slack_of(size_t size, size_t n) {
   return s;
 }
 
+/*@ requires arena: \valid_read(a) && HeapOk(a->heap);
+    assigns \nothing;
+    exits never: \false;
+    ensures zeroing: \result != 0 <==> size <= a->heap->ro->zero_max;
+*/
 static int zeroing(const struct bb_arena *a, size_t size) {
   return size <= a->heap->ro->zero_max;
 }
@@ -49,6 +54,22 @@ void bb_arena_init(struct bb_arena *a, struct bb_heap *h, unsigned id) {
 
 /* ---------------------------------------------------------- fast bins */
 
+/*@ requires arena: ArenaOk(a) && \separated(a, a->k);
+    requires size: size % 16 == 0 && BB_MINSIZE <= size <= BB_FAST_MAX_SIZE;
+    requires chunk: ChunkSpan(c, size) && c < BB_INDEX_LIMIT;
+    requires list: a->fast[size / 16 - 2] < BB_INDEX_LIMIT;
+    requires accounting: a->fastbytes <= SIZE_MAX - size && a->nfastc < SIZE_MAX;
+    requires from: HeaderCheck(a->k, c, W(c)) && Transition(HState(W(c)), StFast);
+    assigns W(c), W(c + 1), a->fast[size / 16 - 2], a->fastbytes, a->nfastc;
+    exits never: \false;
+    ensures pushed: a->fast[size / 16 - 2] == c;
+    ensures link: LinkTo(a->k, c + 1, \old(a->fast[size / 16 - 2]));
+    ensures cached: HeaderIs(a->k, c, StFast, size, 0);
+    ensures transition: Transition(\old(HState(W(c))), HState(W(c)));
+    ensures no_double_free: HState(W(c)) != StInuse;
+    ensures accounting: a->fastbytes == \old(a->fastbytes) + size &&
+                        a->nfastc == \old(a->nfastc) + 1;
+*/
 static void fast_push(struct bb_arena *a, size_t c, size_t size) {
   size_t fi = size / 16 - 2;
   BB_W(c + 1) = bb_link_enc(a->k, c + 1, a->fast[fi]);
@@ -58,6 +79,38 @@ static void fast_push(struct bb_arena *a, size_t c, size_t size) {
   a->nfastc++;
 }
 
+/*@ requires arena: ArenaOk(a) && HeapOk(a->heap) &&
+                    a->k == HeapKeys(a->heap);
+    requires bin: fi < BB_NFAST;
+    requires head: a->fast[fi] == 0 ||
+                   (ChunkNode(a->fast[fi]) &&
+                    ChunkSpan(a->fast[fi], (fi + 2) * 16));
+    requires accounting: a->fast[fi] != 0 ==>
+                         a->fastbytes >= (fi + 2) * 16 && a->nfastc >= 1;
+    assigns W(a->fast[fi] + 1), a->fast[fi], a->fastbytes, a->nfastc;
+    exits never: \false;
+    behavior empty:
+      assumes empty: a->fast[fi] == 0;
+      assigns \nothing;
+      ensures none: \result == 0;
+    behavior valid:
+      assumes head: a->fast[fi] != 0 &&
+                    FastbinList(a->k, a->fast[fi], (fi + 2) * 16) &&
+                    FreelistLink(a->heap, a->fast[fi]);
+      ensures popped: \result == \old(a->fast[fi]);
+      ensures next: a->fast[fi] == \old(Dec(a->k, a->fast[fi] + 1));
+      ensures cleared: W(\result + 1) == 0;
+      ensures header: FastbinList(a->k, \result, (fi + 2) * 16);
+      ensures accounting: a->fastbytes == \old(a->fastbytes) - (fi + 2) * 16 &&
+                          a->nfastc == \old(a->nfastc) - 1;
+    behavior corrupt:
+      assumes head: a->fast[fi] != 0 &&
+                    !(FastbinList(a->k, a->fast[fi], (fi + 2) * 16) &&
+                      FreelistLink(a->heap, a->fast[fi]));
+      ensures never_returns: \false;
+    complete behaviors;
+    disjoint behaviors;
+*/
 static size_t fast_pop(struct bb_arena *a, size_t fi) {
   size_t c = a->fast[fi];
   if (!c)

@@ -9,12 +9,22 @@
  * state is the bin's state and whose size belongs to the bin. Before an
  * unlink, both neighbours must point back at the chunk. Any failure
  * returns -1 and writes nothing; the caller ends in bb_fatal.
- * Invariants: INV-BIN-LINKS, INV-BIN-INDEX, INV-BIN-SORTED, INV-BINMAP. */
+ * Invariants: INV-BIN-LINKS, INV-BIN-INDEX, INV-BIN-SORTED, INV-BINMAP.
+ * Contracts: the ACSL logic is in specs/bins.acsl; `make verify` (the
+ * verify target) proves them. */
 #include "internal.h"
 
 /* ptmalloc's numbering: 1 unsorted, 2..63 small (size / 16), 64..126
  * large with ranges growing geometrically (64 bytes wide up to 3 KiB,
  * then 512, 4 KiB, 32 KiB, 256 KiB, then one bin for the rest). */
+/*@ assigns \nothing;
+    ensures index: \result == BinIndex(size);
+    ensures small: size < BB_MIN_LARGE ==> \result == size / 16;
+    ensures large: size >= BB_MIN_LARGE ==> 64 <= \result <= 126;
+    ensures range: BB_MINSIZE <= size ==> 2 <= \result <= 126;
+    ensures number: BinNumber(\result);
+    exits never: \false;
+*/
 size_t bb_bin_index(size_t size) {
   if (size < BB_MIN_LARGE)
 #if BB_PLANT_BUG == 3 /* mutation check: small chunks one bin too high */
@@ -36,16 +46,42 @@ size_t bb_bin_index(size_t size) {
 }
 
 /* Sentinel of bin b: the pseudo-chunk whose fd word is bins[2b]. */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A4): a pointer-to-index conversion.
+    requires bin: b < BB_NBINS;
+    assigns \nothing;
+    ensures sentinel: \result == BinAt(a, b);
+    exits never: \false;
+*/
 size_t bb_bin_at(const struct bb_arena *a, size_t b) {
+#ifdef BB_VHEAP
+  /* The verification build's model of a->bins: the words from
+   * BB_VSENTINELS (one arena). Eva runs this; WP uses the contract. */
+  (void)a;
+  return BB_VSENTINELS + 2 * b;
+#else
   return (size_t)((uintptr_t)&a->bins[2 * b] / 8u) - 1u;
+#endif
 }
 
+/*@ assigns \nothing;
+    ensures state: \result == BinState(b);
+    exits never: \false;
+*/
 static size_t bin_state(size_t b) {
   return b == BB_UNSORTED ? BB_ST_UNSORTED : BB_ST_BIN;
 }
 
 /* INV-BIN-INDEX, checked on every node a link leads to. */
-static int bin_node_ok(const struct bb_arena *a, size_t b, size_t v) {
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires index: v < BB_INDEX_LIMIT;
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+    ensures node: \result == 1 <==> BinMembership(a, b, v);
+    ensures words: \result == 1 ==> NodeWords(a, b, v);
+    exits never: \false;
+*/
+static int bin_node_ok(struct bb_arena *a, size_t b, size_t v) {
   if (v == bb_bin_at(a, b))
     return 1;
   if (v % 2 == 0)
@@ -59,42 +95,129 @@ static int bin_node_ok(const struct bb_arena *a, size_t b, size_t v) {
   return b == BB_UNSORTED || bb_bin_index(bb_h_size(h)) == b;
 }
 
-static void set_link(const struct bb_arena *a, size_t s, size_t v) {
+/* Bit b % 64 of a binmap word. A table rather than a shift: WP cannot
+ * reason about shifts (specs/README.md), and a load costs the same. */
+#define BIT2(i) (uint64_t)1 << (i), (uint64_t)2 << (i)
+#define BIT8(i) BIT2(i), BIT2(i + 2), BIT2(i + 4), BIT2(i + 6)
+#define BIT32(i) BIT8(i), BIT8(i + 8), BIT8(i + 16), BIT8(i + 24)
+static const uint64_t bin_bit[64] = {BIT32(0), BIT32(32)};
+
+/*@ requires arena: ArenaOk(a);
+    requires word: Word(s);
+    requires index: v < BB_INDEX_LIMIT;
+    assigns W(s);
+    ensures link: LinkTo(a->k, s, v);
+    exits never: \false;
+*/
+static void set_link(struct bb_arena *a, size_t s, size_t v) {
   BB_W(s) = bb_link_enc(a->k, s, v);
 }
 
-/* The node after (dir = 1) or before (dir = 2) v, checked. */
-static int bin_step(const struct bb_arena *a, size_t b, size_t v, int dir,
-                    size_t *out) {
+/* The node after (dir = 1) or before (dir = 2) v, checked; 0 (never a
+ * node) when the link does not decode to a node of bin b. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires node: NodeWords(a, b, v);
+    requires dir: dir == 1 || dir == 2;
+    assigns \nothing;
+    exits never: \false;
+    behavior follows:
+      assumes link: LinkDecodes(a->k, v + dir) &&
+                    BinMembership(a, b, Dec(a->k, v + dir));
+      ensures node: \result == Dec(a->k, v + dir);
+      ensures words: NodeWords(a, b, \result);
+      ensures nonzero: \result != 0;
+    behavior corrupt:
+      assumes link: !(LinkDecodes(a->k, v + dir) &&
+                      BinMembership(a, b, Dec(a->k, v + dir)));
+      ensures fail: \result == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static size_t bin_step(struct bb_arena *a, size_t b, size_t v,
+                       size_t dir) {
   size_t w;
-  if (bb_link_dec(a->k, v + (size_t)dir, &w) != 0 || !bin_node_ok(a, b, w))
-    return -1;
-  *out = w;
-  return 0;
+  if (bb_link_dec(a->k, v + dir, &w) != 0 || !bin_node_ok(a, b, w))
+    return 0;
+  return w;
 }
 
 /* Link c between p and x, where x follows p. INV-BIN-LINKS: p and x must
  * agree about being neighbours before anything is written. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires p: NodeWords(a, b, p);
+    requires x: NodeWords(a, b, x);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(p + 1), W(x + 2), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes back: !BackIs(a, b, x, p);
+      assigns \nothing;
+      ensures fail: \result == -1;
+    behavior linked:
+      assumes back: BackIs(a, b, x, p);
+      assumes fresh: c != p && c != x;
+      ensures ok: \result == 0;
+      ensures before: Adjacent(a->k, p, c);
+      ensures after: Adjacent(a->k, c, x);
+    behavior relinked:
+      assumes back: BackIs(a, b, x, p);
+      assumes listed: c == p || c == x;
+      ensures ok: \result == 0;
+      ensures before: LinkTo(a->k, p + 1, c);
+      ensures after: LinkTo(a->k, x + 2, c);
+      ensures self: LinkTo(a->k, c + 1, c) && LinkTo(a->k, c + 2, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
 static int link_between(struct bb_arena *a, size_t b, size_t p, size_t x,
                         size_t c) {
   size_t back;
-  if (bin_step(a, b, x, 2, &back) != 0 || back != p)
+  if ((back = bin_step(a, b, x, 2)) == 0 || back != p)
     return -1;
+  a->binmap[b / 64] |= bin_bit[b % 64];
   set_link(a, c + 1, x);
   set_link(a, c + 2, p);
   set_link(a, p + 1, c);
   set_link(a, x + 2, c);
-  a->binmap[b / 64] |= (uint64_t)1 << (b % 64);
   return 0;
 }
 
+/*@ assigns \nothing;
+    ensures never_returns: \false;
+    exits never: \false;
+*/
 static BB_COLD BB_NORETURN void bin_corrupt(size_t c) {
   bb_fatal("corrupted bin links", bb_chunk2mem(c));
 }
 
+/* Insert chunk c at the front of bin b (the unsorted and small bins). */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(BinAt(a, b) + 1),
+            W(Dec(a->k, BinAt(a, b) + 1) + 2), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes front: !FrontAgrees(a, b);
+      ensures never_returns: \false;
+    behavior front:
+      assumes front: FrontAgrees(a, b);
+      assumes fresh: Dec(a->k, BinAt(a, b) + 1) != c;
+      ensures first: Adjacent(a->k, BinAt(a, b), c);
+      ensures rest: Adjacent(a->k, c, \old(Dec(a->k, BinAt(a, b) + 1)));
+    behavior relinked:
+      assumes front: FrontAgrees(a, b);
+      assumes listed: Dec(a->k, BinAt(a, b) + 1) == c;
+      ensures first: LinkTo(a->k, BinAt(a, b) + 1, c);
+      ensures self: LinkTo(a->k, c + 1, c) && LinkTo(a->k, c + 2, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
 void bb_bin_insert_front(struct bb_arena *a, size_t b, size_t c) {
   size_t s = bb_bin_at(a, b), f;
-  if (bin_step(a, b, s, 1, &f) != 0 || link_between(a, b, s, f, c) != 0)
+  if ((f = bin_step(a, b, s, 1)) == 0 || link_between(a, b, s, f, c) != 0)
     bin_corrupt(c);
 }
 
@@ -108,24 +231,78 @@ void bb_bin_insert_front(struct bb_arena *a, size_t b, size_t c) {
 #define NFD 3
 #define NBK 4
 
+/* The words an unlink of chunk c may write: its four links, the links of
+ * its neighbours that point at it, and on the ring of a large bin, the
+ * ring links of its ring neighbours and of the chunk after it (which
+ * takes its place as head). */
+#define UnlinkWords(k, c)                                                  \
+  W((c) + 1), W((c) + 2), W((c) + NFD), W((c) + NBK),                      \
+      W(Dec(k, (c) + 1) + 2), W(Dec(k, (c) + 2) + 1),                      \
+      W(Dec(k, (c) + 1) + NFD), W(Dec(k, (c) + 1) + NBK),                  \
+      W(Dec(k, (c) + NFD) + NBK), W(Dec(k, (c) + NBK) + NFD)
+
+/*@ requires chunk: ChunkNode(c);
+    assigns \nothing;
+    exits never: \false;
+    ensures head: \result != 0 <==> IsHead(c);
+*/
 static int is_head(size_t c) { return BB_W(c + NFD) != 0; }
 
-/* The head after (dir NFD) or before (NBK) head h on the ring, checked. */
-static int ring_step(const struct bb_arena *a, size_t b, size_t h, size_t dir,
-                     size_t *out) {
+/* The head after (dir NFD) or before (NBK) head h on the ring, checked;
+ * 0 when the link does not lead to a head of bin b. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires node: ChunkNode(h);
+    requires dir: dir == NFD || dir == NBK;
+    assigns \nothing;
+    exits never: \false;
+    behavior follows:
+      assumes link: LinkDecodes(a->k, h + dir) &&
+                    RingNode(a, b, Dec(a->k, h + dir));
+      ensures node: \result == Dec(a->k, h + dir);
+      ensures words: ChunkNode(\result);
+    behavior corrupt:
+      assumes link: !(LinkDecodes(a->k, h + dir) &&
+                      RingNode(a, b, Dec(a->k, h + dir)));
+      ensures fail: \result == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static size_t ring_step(struct bb_arena *a, size_t b, size_t h, size_t dir) {
   size_t w;
   if (bb_link_dec(a->k, h + dir, &w) != 0 || w == bb_bin_at(a, b) ||
       !bin_node_ok(a, b, w) || !is_head(w))
-    return -1;
-  *out = w;
-  return 0;
+    return 0;
+  return w;
 }
 
 /* Put head c on the ring between heads p and x = p's next. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires p: ChunkNode(p);
+    requires x: ChunkNode(x);
+    requires chunk: ChunkNode(c);
+    assigns W(c + NFD), W(c + NBK), W(p + NFD), W(x + NBK);
+    exits never: \false;
+    behavior corrupt:
+      assumes back: !(LinkDecodes(a->k, x + NBK) &&
+                      RingNode(a, b, Dec(a->k, x + NBK)) &&
+                      Dec(a->k, x + NBK) == p);
+      assigns \nothing;
+      ensures fail: \result == -1;
+    behavior linked:
+      assumes back: LinkDecodes(a->k, x + NBK) &&
+                    RingNode(a, b, Dec(a->k, x + NBK)) &&
+                    Dec(a->k, x + NBK) == p;
+      ensures ok: \result == 0;
+      ensures after: LinkTo(a->k, x + NBK, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
 static int ring_between(struct bb_arena *a, size_t b, size_t p, size_t x,
                         size_t c) {
   size_t back;
-  if (ring_step(a, b, x, NBK, &back) != 0 || back != p)
+  if ((back = ring_step(a, b, x, NBK)) == 0 || back != p)
     return -1;
   set_link(a, c + NFD, x);
   set_link(a, c + NBK, p);
@@ -134,6 +311,11 @@ static int ring_between(struct bb_arena *a, size_t b, size_t p, size_t x,
   return 0;
 }
 
+/*@ requires word: Word(c);
+    assigns \nothing;
+    exits never: \false;
+    ensures size: \result == HSize(W(c));
+*/
 static size_t csize(size_t c) { return bb_h_size(BB_W(c)); }
 
 /* The smallest head of size >= size, or 0; *first gets the ring's start
@@ -141,8 +323,8 @@ static size_t csize(size_t c) { return bb_h_size(BB_W(c)); }
  * distinct size. */
 static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
                         size_t *first) {
-  size_t s = bb_bin_at(a, b), h;
-  if (bin_step(a, b, s, 1, &h) != 0)
+  size_t s = bb_bin_at(a, b), h, n;
+  if ((h = bin_step(a, b, s, 1)) == 0)
     bin_corrupt(s);
   *first = h == s ? 0 : h;
   if (h == s)
@@ -150,8 +332,9 @@ static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
   if (!is_head(h))
     bin_corrupt(h);
   for (size_t steps = 0; csize(h) < size; steps++) {
-    if (steps > a->nbinned || ring_step(a, b, h, NFD, &h) != 0)
+    if (steps > a->nbinned || (n = ring_step(a, b, h, NFD)) == 0)
       bin_corrupt(h);
+    h = n;
     if (h == *first)
       return 0;
   }
@@ -171,14 +354,14 @@ void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
     return;
   }
   if (h && csize(h) == size) { /* join its size: right after the head */
-    if (bin_step(a, b, h, 1, &x) != 0 || link_between(a, b, h, x, c) != 0)
+    if ((x = bin_step(a, b, h, 1)) == 0 || link_between(a, b, h, x, c) != 0)
       bin_corrupt(c);
     return;
   }
   /* A new size: a new head, before h, or after the largest. */
   size_t next = h ? h : s, ring_next = h ? h : first, p, rp;
-  if (bin_step(a, b, next, 2, &p) != 0 ||
-      ring_step(a, b, ring_next, NBK, &rp) != 0 ||
+  if ((p = bin_step(a, b, next, 2)) == 0 ||
+      (rp = ring_step(a, b, ring_next, NBK)) == 0 ||
       link_between(a, b, p, next, c) != 0 ||
       ring_between(a, b, rp, ring_next, c) != 0)
     bin_corrupt(c);
@@ -191,31 +374,69 @@ size_t bb_bin_best_fit(struct bb_arena *a, size_t b, size_t nb) {
   size_t first, h = ring_find(a, b, nb, &first), x;
   if (!h)
     return 0;
-  if (bin_step(a, b, h, 1, &x) != 0)
+  if ((x = bin_step(a, b, h, 1)) == 0)
     bin_corrupt(h);
   return x != bb_bin_at(a, b) && !is_head(x) ? x : h;
 }
 
-/* Unlink chunk c (header already checked) from bin b. Every link is
- * checked before anything is written; a large-bin head hands its place on
- * the ring to the next chunk of its size, or leaves the ring. The links
- * of c are cleared so that no valid encoding of a neighbour stays in user
+/* Unlink chunk c (header word h) from bin b: 0, or -1 when a link does
+ * not agree, in which case nothing is written. Every link is checked
+ * before anything is written; a large-bin head hands its place on the
+ * ring to the next chunk of its size, or leaves the ring. The links of c
+ * are cleared so that no valid encoding of a neighbour stays in user
  * memory. */
-void bb_bin_unlink(struct bb_arena *a, size_t c) {
-  size_t h = BB_W(c);
-  size_t b = bb_h_state(h) == BB_ST_UNSORTED ? BB_UNSORTED
-                                              : bb_bin_index(bb_h_size(h));
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A8): not yet proved (see there).
+    requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    requires header: h == W(c);
+    assigns UnlinkWords(a->k, c);
+    exits never: \false;
+    behavior corrupt:
+      assumes links: !BinLinks(a, b, c) ||
+                     (b >= 64 && IsHead(c) && !RingLinks(a, b, c));
+      assigns \nothing;
+      ensures fail: \result == -1;
+    behavior unlinked:
+      assumes links: BinLinks(a, b, c) && !(b >= 64 && IsHead(c));
+      assumes listed: Dec(a->k, c + 1) != c;
+      assigns W(c + 1), W(c + 2), W(Dec(a->k, c + 1) + 2),
+              W(Dec(a->k, c + 2) + 1);
+      ensures ok: \result == 0;
+      ensures bridged: Adjacent(a->k, \old(Dec(a->k, c + 2)),
+                                \old(Dec(a->k, c + 1)));
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+      ensures gone: \old(Dec(a->k, c + 1)) != c && \old(Dec(a->k, c + 2)) != c;
+    behavior unlinked_head:
+      assumes links: BinLinks(a, b, c) && b >= 64 && IsHead(c) &&
+                     RingLinks(a, b, c);
+      assumes listed: Dec(a->k, c + 1) != c;
+      ensures ok: \result == 0;
+      ensures bridged: Adjacent(a->k, \old(Dec(a->k, c + 2)),
+                                \old(Dec(a->k, c + 1)));
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+      ensures gone: \old(Dec(a->k, c + 1)) != c && \old(Dec(a->k, c + 2)) != c;
+    behavior self:
+      assumes links: BinLinks(a, b, c) &&
+                     (!(b >= 64 && IsHead(c)) || RingLinks(a, b, c));
+      assumes looped: Dec(a->k, c + 1) == c;
+      ensures ok: \result == 0;
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static int unlink_checked(struct bb_arena *a, size_t b, size_t c, size_t h) {
   size_t fd, bk, x, y, rn = 0, rp = 0;
-  if (bin_step(a, b, c, 1, &fd) != 0 || bin_step(a, b, c, 2, &bk) != 0 ||
+  if ((fd = bin_step(a, b, c, 1)) == 0 || (bk = bin_step(a, b, c, 2)) == 0 ||
       bb_link_dec(a->k, fd + 2, &x) != 0 || x != c ||
       bb_link_dec(a->k, bk + 1, &y) != 0 || y != c)
-    bin_corrupt(c);
+    return -1;
   int head = b >= 64 && is_head(c);
-  if (head && (ring_step(a, b, c, NFD, &rn) != 0 ||
-               ring_step(a, b, c, NBK, &rp) != 0 ||
+  if (head && ((rn = ring_step(a, b, c, NFD)) == 0 ||
+               (rp = ring_step(a, b, c, NBK)) == 0 ||
                bb_link_dec(a->k, rn + NBK, &x) != 0 || x != c ||
                bb_link_dec(a->k, rp + NFD, &y) != 0 || y != c))
-    bin_corrupt(c);
+    return -1;
   if (head) {
     size_t s = bb_bin_at(a, b);
     if (fd != s && !is_head(fd) && csize(fd) == bb_h_size(h)) {
@@ -235,13 +456,84 @@ void bb_bin_unlink(struct bb_arena *a, size_t c) {
   set_link(a, fd + 2, bk);
   BB_W(c + 1) = 0;
   BB_W(c + 2) = 0;
+  return 0;
+}
+
+/* Unlink chunk c (header already checked) from its bin. */
+/*@ requires arena: ArenaOk(a);
+    requires chunk: ChunkNode(c);
+    assigns UnlinkWords(a->k, c);
+    exits never: \false;
+    behavior corrupt:
+      assumes links: !BinLinks(a, BinOf(W(c)), c) ||
+                     (BinOf(W(c)) >= 64 && IsHead(c) &&
+                      !RingLinks(a, BinOf(W(c)), c));
+      ensures never_returns: \false;
+    behavior unlinked:
+      assumes links: BinLinks(a, BinOf(W(c)), c) &&
+                     (!(BinOf(W(c)) >= 64 && IsHead(c)) ||
+                      RingLinks(a, BinOf(W(c)), c));
+      assumes listed: Dec(a->k, c + 1) != c;
+      ensures bridged: Adjacent(a->k, \old(Dec(a->k, c + 2)),
+                                \old(Dec(a->k, c + 1)));
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+      ensures gone: \old(Dec(a->k, c + 1)) != c && \old(Dec(a->k, c + 2)) != c;
+    behavior self:
+      assumes links: BinLinks(a, BinOf(W(c)), c) &&
+                     (!(BinOf(W(c)) >= 64 && IsHead(c)) ||
+                      RingLinks(a, BinOf(W(c)), c));
+      assumes looped: Dec(a->k, c + 1) == c;
+      ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+void bb_bin_unlink(struct bb_arena *a, size_t c) {
+  size_t h = BB_W(c);
+  size_t b = bb_h_state(h) == BB_ST_UNSORTED ? BB_UNSORTED
+                                              : bb_bin_index(bb_h_size(h));
+  if (unlink_checked(a, b, c, h) != 0)
+    bin_corrupt(c);
 }
 
 /* The oldest chunk of bin b (FIFO: insertion is at the front), unlinked;
  * 0 when the bin is empty. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    assigns UnlinkWords(a->k, Dec(a->k, BinAt(a, b) + 2));
+    exits never: \false;
+    behavior corrupt_last:
+      assumes last: !(LinkDecodes(a->k, BinAt(a, b) + 2) &&
+                      BinMembership(a, b, Dec(a->k, BinAt(a, b) + 2)));
+      ensures never_returns: \false;
+    behavior empty:
+      assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
+                    Dec(a->k, BinAt(a, b) + 2) == BinAt(a, b);
+      assigns \nothing;
+      ensures none: \result == 0;
+    behavior taken:
+      assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
+                    BinMembership(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                    Dec(a->k, BinAt(a, b) + 2) != BinAt(a, b);
+      assumes links: BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                     (!(b >= 64 && IsHead(Dec(a->k, BinAt(a, b) + 2))) ||
+                      RingLinks(a, b, Dec(a->k, BinAt(a, b) + 2)));
+      ensures last: \result == \old(Dec(a->k, BinAt(a, b) + 2));
+      ensures in_bin: \old(BinMembership(a, b, Dec(a->k, BinAt(a, b) + 2)));
+      ensures cleared: W(\result + 1) == 0 && W(\result + 2) == 0;
+    behavior corrupt:
+      assumes last: LinkDecodes(a->k, BinAt(a, b) + 2) &&
+                    BinMembership(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                    Dec(a->k, BinAt(a, b) + 2) != BinAt(a, b);
+      assumes links: !(BinLinks(a, b, Dec(a->k, BinAt(a, b) + 2)) &&
+                       (!(b >= 64 && IsHead(Dec(a->k, BinAt(a, b) + 2))) ||
+                        RingLinks(a, b, Dec(a->k, BinAt(a, b) + 2))));
+      ensures never_returns: \false;
+    complete behaviors;
+    disjoint behaviors;
+*/
 size_t bb_bin_take_last(struct bb_arena *a, size_t b) {
   size_t s = bb_bin_at(a, b), c;
-  if (bin_step(a, b, s, 2, &c) != 0)
+  if ((c = bin_step(a, b, s, 2)) == 0)
     bin_corrupt(s);
   if (c == s)
     return 0;
@@ -250,15 +542,58 @@ size_t bb_bin_take_last(struct bb_arena *a, size_t b) {
 }
 
 /* Iteration from the front, checked; 0 at the end. */
-size_t bb_bin_first(struct bb_arena *a, size_t b) {
-  return bb_bin_next(a, b, bb_bin_at(a, b));
-}
-
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires node: NodeWords(a, b, c);
+    assigns \nothing;
+    exits never: \false;
+    behavior corrupt:
+      assumes link: !(LinkDecodes(a->k, c + 1) &&
+                      BinMembership(a, b, Dec(a->k, c + 1)));
+      ensures never_returns: \false;
+    behavior end:
+      assumes link: LinkDecodes(a->k, c + 1) &&
+                    Dec(a->k, c + 1) == BinAt(a, b);
+      ensures none: \result == 0;
+    behavior next:
+      assumes link: LinkDecodes(a->k, c + 1) &&
+                    BinMembership(a, b, Dec(a->k, c + 1)) &&
+                    Dec(a->k, c + 1) != BinAt(a, b);
+      ensures next: \result == Dec(a->k, c + 1);
+      ensures chunk: ChunkNode(\result);
+    complete behaviors;
+    disjoint behaviors;
+*/
 size_t bb_bin_next(struct bb_arena *a, size_t b, size_t c) {
   size_t x;
-  if (bin_step(a, b, c, 1, &x) != 0)
+  if ((x = bin_step(a, b, c, 1)) == 0)
     bin_corrupt(c);
   return x == bb_bin_at(a, b) ? 0 : x;
+}
+
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    assigns \nothing;
+    exits never: \false;
+    behavior corrupt:
+      assumes link: !(LinkDecodes(a->k, BinAt(a, b) + 1) &&
+                      BinMembership(a, b, Dec(a->k, BinAt(a, b) + 1)));
+      ensures never_returns: \false;
+    behavior empty:
+      assumes link: LinkDecodes(a->k, BinAt(a, b) + 1) &&
+                    Dec(a->k, BinAt(a, b) + 1) == BinAt(a, b);
+      ensures none: \result == 0;
+    behavior first:
+      assumes link: LinkDecodes(a->k, BinAt(a, b) + 1) &&
+                    BinMembership(a, b, Dec(a->k, BinAt(a, b) + 1)) &&
+                    Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      ensures first: \result == Dec(a->k, BinAt(a, b) + 1);
+      ensures chunk: ChunkNode(\result);
+    complete behaviors;
+    disjoint behaviors;
+*/
+size_t bb_bin_first(struct bb_arena *a, size_t b) {
+  return bb_bin_next(a, b, bb_bin_at(a, b));
 }
 
 /* The first bin after b whose binmap bit is set, or 0. Bits are set on

@@ -2,11 +2,28 @@
  * holds the arena lock. Every header read here is checked first; a header
  * that fails its check ends in bb_fatal, before anything is written.
  * Invariants: INV-CHUNK-HEADER, INV-BOUNDARY-TAG, INV-NO-ADJACENT-FREE,
- * INV-TOP. */
+ * INV-TOP. Contracts: the logic is in specs/chunk.acsl; the verify target
+ * proves them. */
 #include "internal.h"
 
 /* The header of chunk c, which the caller has no reason to doubt (it
  * reached c by walking sizes); a failed check is heap corruption. */
+/*@ requires keys: \valid_read(k);
+    requires word: Word(c);
+    requires state: state < 16;
+    assigns \nothing;
+    exits never: \false;
+    behavior valid:
+      assumes check: HeaderCheck(k, c, W(c)) &&
+                     (state == StInvalid || HState(W(c)) == state);
+      ensures header: \result == W(c);
+    behavior corrupt:
+      assumes check: !(HeaderCheck(k, c, W(c)) &&
+                       (state == StInvalid || HState(W(c)) == state));
+      ensures never_returns: \false;
+    complete behaviors;
+    disjoint behaviors;
+*/
 size_t bb_check_head(const struct bb_keys *k, size_t c, size_t state,
                      const char *what) {
   size_t h = bb_peek(c);
@@ -21,6 +38,14 @@ size_t bb_check_head(const struct bb_keys *k, size_t c, size_t state,
  * header, then the footer that lets the next chunk find it. `zeroed`
  * (kept in the slack field, unused while free) says every other word is
  * zero or a tombstone: zero-on-free checks it when the chunk is reused. */
+/*@ requires arena: ArenaOk(a);
+    requires chunk: ChunkSpan(c, size);
+    requires state: Binned(state);
+    assigns W(c), W(c + size / 8 - 1);
+    exits never: \false;
+    ensures header: HeaderIs(a->k, c, state, size, zeroed != 0 ? 1 : 0);
+    ensures footer: BoundaryTag(a->k, c, size);
+*/
 void bb_make_free(struct bb_arena *a, size_t c, size_t size, size_t state,
                   int zeroed) {
   size_t f = c + size / 8 - 1;
@@ -31,6 +56,25 @@ void bb_make_free(struct bb_arena *a, size_t c, size_t size, size_t state,
 /* INV-BOUNDARY-TAG: the chunk before c is free exactly when word c-1
  * decodes to a size f and the header at c - f/8 is a valid free (binned)
  * header of size f. Returns that chunk, or 0. */
+/*@ requires arena: ArenaOk(a);
+    requires segment: SegmentOk(s);
+    requires chunk: s->first <= c <= s->end;
+    assigns \nothing;
+    exits never: \false;
+    behavior free_prev:
+      assumes prev: PrevFree(a->k, s, c);
+      ensures prev: \result == c - Dec(a->k, c - 1) / 8;
+      ensures binned: HeaderCheck(a->k, \result, W(\result)) &&
+                      Binned(HState(W(\result)));
+      ensures tiles: \result + HSize(W(\result)) / 8 == c;
+      ensures tag: BoundaryTag(a->k, \result, HSize(W(\result)));
+      ensures within: s->first <= \result && \result != 0;
+    behavior none:
+      assumes prev: !PrevFree(a->k, s, c);
+      ensures none: \result == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
 size_t bb_prev_free(struct bb_arena *a, struct bb_segment *s, size_t c) {
   size_t f;
   if (c <= s->first || bb_link_dec_word(a->k, c - 1, bb_peek(c - 1), &f) != 0)
@@ -59,6 +103,22 @@ static int unbin(struct bb_arena *a, size_t c, size_t size) {
 
 /* INV-TOP: the top is a valid TOP header that ends exactly at its
  * segment's fence, and the fence is valid. Checked at every use. */
+/*@ requires arena: ArenaOk(a);
+    requires segment: SegmentOk(a->top_seg);
+    requires top: a->top_seg->first <= a->top <= a->top_seg->end;
+    assigns \nothing;
+    exits never: \false;
+    behavior valid:
+      assumes top: Top(a->k, a->top, a->top_seg->end);
+      ensures size: \result == HSize(W(a->top));
+      ensures ends: a->top + \result / 8 == a->top_seg->end;
+      ensures min: \result >= BB_MINSIZE;
+    behavior corrupt:
+      assumes top: !Top(a->k, a->top, a->top_seg->end);
+      ensures never_returns: \false;
+    complete behaviors;
+    disjoint behaviors;
+*/
 size_t bb_top_check(struct bb_arena *a) {
   size_t t = a->top, h = BB_W(t);
   struct bb_segment *s = a->top_seg;
@@ -117,6 +177,22 @@ size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s, size_t c,
  * remainder, which becomes a free UNSORTED chunk (header and footer) with
  * the zeroed flag given. The caller links the remainder into a bin.
  * Needs size >= nb + MINSIZE. */
+/*@ requires arena: ArenaOk(a);
+    requires chunk: ChunkSpan(c, size);
+    requires split: nb % 16 == 0 && BB_MINSIZE <= nb && nb + BB_MINSIZE <= size;
+    requires state: state < 16;
+    requires slack: slack <= BB_MAX_SLACK;
+    assigns W(c), W(c + nb / 8), W(c + size / 8 - 1);
+    exits never: \false;
+    ensures rest: \result == c + nb / 8;
+    ensures head: HeaderIs(a->k, c, state, nb, slack);
+    ensures free: HeaderIs(a->k, \result, StUnsorted, size - nb,
+                           zeroed != 0 ? 1 : 0);
+    ensures footer: BoundaryTag(a->k, \result, size - nb);
+    ensures tiles: SegmentTiling(a->k, c, nb, \result, size - nb);
+    ensures spans: ChunkSpan(c, nb) && ChunkSpan(\result, size - nb) &&
+                   \result + (size - nb) / 8 == c + size / 8;
+*/
 size_t bb_split(struct bb_arena *a, size_t c, size_t size, size_t nb,
                 size_t state, size_t slack, int zeroed) {
   size_t r = c + nb / 8;
@@ -132,6 +208,20 @@ size_t bb_split(struct bb_arena *a, size_t c, size_t size, size_t nb,
 /* Carve nb bytes from the start of the top (checked by the caller, with
  * top size >= nb + MINSIZE): the chunk gets `state`/`slack`, the top
  * moves up. */
+/*@ requires arena: ArenaOk(a);
+    requires top: ChunkSpan(a->top, tsize);
+    requires carve: nb % 16 == 0 && BB_MINSIZE <= nb && nb + BB_MINSIZE <= tsize;
+    requires state: state < 16;
+    requires slack: slack <= BB_MAX_SLACK;
+    assigns W(a->top), W(a->top + nb / 8), a->top;
+    exits never: \false;
+    ensures carved: \result == \old(a->top) &&
+                    HeaderIs(a->k, \result, state, nb, slack);
+    ensures top: a->top == \result + nb / 8 &&
+                 HeaderIs(a->k, a->top, StTop, tsize - nb, 0);
+    ensures tiles: SegmentTiling(a->k, \result, nb, a->top, tsize - nb);
+    ensures end: a->top + (tsize - nb) / 8 == \old(a->top) + tsize / 8;
+*/
 size_t bb_top_carve(struct bb_arena *a, size_t tsize, size_t nb, size_t state,
                     size_t slack) {
   size_t t = a->top, nt = t + nb / 8;

@@ -69,13 +69,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __FRAMAC__
-/* Verification build: the word space is one global array. */
+/* BB_VHEAP: the verification build (Frama-C WP and Eva, see specs/).
+ * The E-ACSL build (BB_EACSL) is also compiled by Frama-C but runs the
+ * production code, so it keeps the production word space. */
+#if defined(__FRAMAC__) && !defined(BB_EACSL)
+#define BB_VHEAP 1
+#endif
+
+#ifdef BB_VHEAP
+/* Verification build: the word space is one global array. Words below
+ * BB_VFIRST hold metadata (the bin sentinels, see bb_bin_at); chunks
+ * start at BB_VFIRST. */
 #define BB_VWORDS 65536u
+#define BB_VFIRST 1024u
+#define BB_VSENTINELS 2u
 extern size_t bb_vheap[BB_VWORDS];
 #define BB_W(i) bb_vheap[i]
+#elif defined(BB_EACSL)
+/* The E-ACSL build (specs/eacsl/): every page the allocator uses comes
+ * from one static array, bb_vheap, whose first word has index bb_vbase.
+ * Word i is still the word at address 8i, seen through an array that
+ * E-ACSL knows, so it can check every access and the contracts' W(i). */
+#define BB_EWORDS ((size_t)1 << 27)
+extern size_t bb_vheap[BB_EWORDS];
+extern size_t bb_vbase;
+#define BB_W(i) bb_vheap[(i) - bb_vbase]
+#define BB_VFIRST bb_vbase
+#define BB_VWORDS (bb_vbase + BB_EWORDS)
 #else
 #define BB_W(i) (*(size_t *)((uintptr_t)(i) * 8u))
+#endif
+
+#ifdef __FRAMAC__
+/* Frama-C 25 does not know the __atomic builtins. Its analyses are
+ * sequential: an atomic load is a load, an atomic store a store. */
+#define __atomic_load_n(p, order) (*(p))
+#define __atomic_store_n(p, v, order) ((void)(*(p) = (v)))
 #endif
 
 /* A word another thread may be writing at the same moment (a neighbour's
@@ -125,6 +154,12 @@ struct bb_keys {
   uint64_t canary;     /* canaries (internal.h, bb_canary_word) */
 };
 
+#ifdef __FRAMAC__
+/* The ACSL logic of this file: specs/chunk.acsl, specs/link.acsl. */
+#include "../specs/chunk.acsl"
+#include "../specs/link.acsl"
+#endif
+
 /* ------------------------------------------------ trusted hash functions
  * These two are the only non-arithmetic code the chunk logic relies on.
  * The proofs use their contracts (results are functions of the arguments,
@@ -133,43 +168,123 @@ struct bb_keys {
 /* 20-bit header check of chunk c with low 44 header bits `low`. A
  * multiply-xorshift mix: a handful of instructions, not a cryptographic
  * MAC; one leaked header reveals 20 bits of a 64-bit mix output. */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A1): a wrapping multiplication by a
+    // constant and a xor, which WP cannot reason about.
+    requires keys: \valid_read(k);
+    assigns \nothing;
+    ensures mix: \result == MacIndex(k->mac0, c);
+    exits never: \false;
+*/
 BB_INLINE uint64_t bb_mac_index(const struct bb_keys *k, size_t c) {
   return ((uint64_t)c ^ k->mac0) * 0x9e3779b97f4a7c15ull;
 }
 
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A1): as bb_mac_index, and shifts.
+    requires keys: \valid_read(k);
+    assigns \nothing;
+    ensures range: \result < 0x100000;
+    ensures mac: \result == MacLow(k->mac1, ci, low);
+    exits never: \false;
+*/
 BB_INLINE size_t bb_mac_low(const struct bb_keys *k, uint64_t ci, size_t low) {
   uint64_t x = (ci ^ (low + k->mac1)) * 0xd6e8feb86659fd93ull;
   x ^= x >> 32;
   return (size_t)(x >> 44);
 }
 
+/*@ requires keys: \valid_read(k);
+    assigns \nothing;
+    ensures range: \result < 0x100000;
+    ensures mac: \result == MacOf(k, c, low);
+    exits never: \false;
+*/
 BB_INLINE size_t bb_mac(const struct bb_keys *k, size_t c, size_t low) {
   return bb_mac_low(k, bb_mac_index(k, c), low);
 }
 
 /* Key of the link stored in word s: below 2^62. */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A2): as bb_mac.
+    requires keys: \valid_read(k);
+    assigns \nothing;
+    ensures range: \result < KeyLimit;
+    ensures key: \result == Key(k, s);
+    exits never: \false;
+*/
 BB_INLINE size_t bb_link_key(const struct bb_keys *k, size_t s) {
   return (size_t)((((uint64_t)s ^ k->link) * 0xbf58476d1ce4e5b9ull) >> 2);
 }
 
 /* --------------------------------------------------------- header fields */
+/*@ assigns \nothing;
+    ensures state: \result == HState(h);
+    ensures range: \result < 16;
+    exits never: \false;
+*/
 BB_INLINE size_t bb_h_state(size_t h) { return h % 16; }
+
+/*@ assigns \nothing;
+    ensures size: \result == HSize(h);
+    ensures aligned: \result % 16 == 0;
+    ensures range: \result < T36;
+    exits never: \false;
+*/
 BB_INLINE size_t bb_h_size(size_t h) { return h % BB_T36 - h % 16; }
+
+/*@ assigns \nothing;
+    ensures slack: \result == HSlack(h);
+    ensures range: \result < 256;
+    exits never: \false;
+*/
 BB_INLINE size_t bb_h_slack(size_t h) { return (h / BB_T36) % 256; }
+
+/*@ assigns \nothing;
+    ensures low: \result == HLow(h);
+    exits never: \false;
+*/
 BB_INLINE size_t bb_h_low(size_t h) { return h % BB_T44; }
 
 /* The header word for chunk c with the given fields. */
+/*@ requires keys: \valid_read(k);
+    requires state: state < 16;
+    requires size: size % 16 == 0 && size < T36;
+    requires slack: slack <= BB_MAX_SLACK;
+    assigns \nothing;
+    ensures fields: HState(\result) == state && HSize(\result) == size &&
+                    HSlack(\result) == slack;
+    ensures check: HeaderCheck(k, c, \result);
+    exits never: \false;
+*/
 BB_INLINE size_t bb_h_make(const struct bb_keys *k, size_t c, size_t state,
                            size_t size, size_t slack) {
   size_t low = state + size + slack * BB_T36;
-  return low + bb_mac(k, c, low) * BB_T44;
+  size_t check = bb_mac(k, c, low);
+  //@ assert low: HState(low) == state && HSize(low) == size && low < T44;
+  //@ assert slack: (low + check * T44) / T36 == slack + check * 256;
+  //@ assert check: (low + check * T44) / T44 == check;
+  //@ assert low_bits: (low + check * T44) % T44 == low;
+  return low + check * BB_T44;
 }
 
 /* INV-CHUNK-HEADER (integrity part): the check bits match. */
+/*@ requires keys: \valid_read(k);
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+    ensures check: \result == 1 <==> HeaderCheck(k, c, h);
+    exits never: \false;
+*/
 BB_INLINE int bb_h_ok(const struct bb_keys *k, size_t c, size_t h) {
   return h / BB_T44 == bb_mac(k, c, bb_h_low(h));
 }
 
+/*@ requires keys: \valid_read(k);
+    requires word: Word(c);
+    requires state: state < 16;
+    requires size: size % 16 == 0 && size < T36;
+    requires slack: slack <= BB_MAX_SLACK;
+    assigns W(c);
+    ensures header: HeaderIs(k, c, state, size, slack);
+    exits never: \false;
+*/
 BB_INLINE void bb_set_head(const struct bb_keys *k, size_t c, size_t state,
                            size_t size, size_t slack) {
   BB_W(c) = bb_h_make(k, c, state, size, slack);
@@ -178,6 +293,23 @@ BB_INLINE void bb_set_head(const struct bb_keys *k, size_t c, size_t state,
 /* Check header x of chunk c and, when it is valid, return the header
  * with new fields (0 when x is invalid). Both share the part of the hash
  * that depends on c: the hot paths check and rewrite the same header. */
+/*@ requires keys: \valid_read(k);
+    requires state: state < 16;
+    requires size: size % 16 == 0 && size < T36;
+    requires slack: slack <= BB_MAX_SLACK;
+    assigns \nothing;
+    exits never: \false;
+    behavior valid:
+      assumes check: HeaderCheck(k, c, x);
+      ensures fields: HState(\result) == state && HSize(\result) == size &&
+                      HSlack(\result) == slack;
+      ensures check: HeaderCheck(k, c, \result);
+    behavior invalid:
+      assumes check: !HeaderCheck(k, c, x);
+      ensures zero: \result == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
 BB_INLINE size_t bb_h_check_remake(const struct bb_keys *k, size_t c,
                                    size_t x, size_t state, size_t size,
                                    size_t slack) {
@@ -185,23 +317,56 @@ BB_INLINE size_t bb_h_check_remake(const struct bb_keys *k, size_t c,
   size_t low = state + size + slack * BB_T36;
   if (x / BB_T44 != bb_mac_low(k, ci, bb_h_low(x)))
     return 0;
-  return low + bb_mac_low(k, ci, low) * BB_T44;
+  size_t check = bb_mac_low(k, ci, low);
+  //@ assert low: HState(low) == state && HSize(low) == size && low < T44;
+  //@ assert slack: (low + check * T44) / T36 == slack + check * 256;
+  //@ assert check: (low + check * T44) / T44 == check;
+  //@ assert low_bits: (low + check * T44) % T44 == low;
+  return low + check * BB_T44;
 }
 
 /* The header of a chunk merged into a neighbour: valid, so that a later
  * free of its stale pointer is reported as a double free, and never a
  * state the arena merges with or hands out. */
+/*@ requires keys: \valid_read(k);
+    requires word: Word(c);
+    assigns W(c);
+    ensures header: HeaderIs(k, c, StDead, 0, 0);
+    ensures not_free: !FreeState(HState(W(c)));
+    exits never: \false;
+*/
 BB_INLINE void bb_bury(const struct bb_keys *k, size_t c) {
   bb_set_head(k, c, BB_ST_DEAD, 0, 0);
 }
 
 /* ------------------------------------------------------------------ links */
+/*@ requires keys: \valid_read(k);
+    requires index: v < BB_INDEX_LIMIT;
+    assigns \nothing;
+    ensures link: \result == v + Key(k, s);
+    exits never: \false;
+*/
 BB_INLINE size_t bb_link_enc(const struct bb_keys *k, size_t s, size_t v) {
   return v + bb_link_key(k, s);
 }
 
 /* Decode the link in word s into *v. Returns 0, or -1 when the stored
  * value cannot be an encoding (corruption). */
+/*@ requires keys: \valid_read(k);
+    requires out: \valid(v) && \separated(v, k);
+    assigns *v;
+    exits never: \false;
+    behavior decodes:
+      assumes Key(k, s) <= e && e - Key(k, s) < IndexLimit;
+      ensures value: *v == e - Key(k, s);
+      ensures ok: \result == 0;
+    behavior corrupt:
+      assumes !(Key(k, s) <= e && e - Key(k, s) < IndexLimit);
+      ensures unchanged: *v == \old(*v);
+      ensures fail: \result == -1;
+    complete behaviors;
+    disjoint behaviors;
+*/
 BB_INLINE int bb_link_dec_word(const struct bb_keys *k, size_t s, size_t e,
                                size_t *v) {
   size_t key = bb_link_key(k, s);
@@ -211,15 +376,39 @@ BB_INLINE int bb_link_dec_word(const struct bb_keys *k, size_t s, size_t e,
   return 0;
 }
 
+/*@ requires keys: \valid_read(k);
+    requires word: Word(s);
+    requires out: \valid(v) && \separated(v, k);
+    assigns *v;
+    exits never: \false;
+    behavior decodes:
+      assumes LinkDecodes(k, s);
+      ensures value: *v == Dec(k, s);
+      ensures ok: \result == 0;
+    behavior corrupt:
+      assumes !LinkDecodes(k, s);
+      ensures unchanged: *v == \old(*v);
+      ensures fail: \result == -1;
+    complete behaviors;
+    disjoint behaviors;
+*/
 BB_INLINE int bb_link_dec(const struct bb_keys *k, size_t s, size_t *v) {
   return bb_link_dec_word(k, s, BB_W(s), v);
 }
 
 /* ---------------------------------------------------- index <-> pointer
  * The trusted boundary between indices and pointers. */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A3): a pointer-to-integer cast.
+    assigns \nothing;
+    exits never: \false;
+*/
 BB_INLINE size_t bb_mem2chunk(const void *p) {
   return (size_t)((uintptr_t)p / 8u) - 1u;
 }
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A3): an integer-to-pointer cast.
+    assigns \nothing;
+    exits never: \false;
+*/
 BB_INLINE void *bb_chunk2mem(size_t c) {
   return (void *)(uintptr_t)((c + 1u) * 8u);
 }
@@ -227,6 +416,22 @@ BB_INLINE void *bb_chunk2mem(size_t c) {
 /* Chunk size for a request of n bytes (and `extra` bytes the allocator
  * keeps after it, e.g. a canary): max(MINSIZE, round16(n + extra + 8)).
  * Returns 0 when the result would not fit a header (overflow). */
+/*@ requires extra: extra <= BB_MAX_CHUNK - BB_ALIGN;
+    assigns \nothing;
+    ensures value: \result == Request2Size(n, extra);
+    exits never: \false;
+    behavior too_big:
+      assumes n + extra > MaxChunk - 16;
+      ensures zero: \result == 0;
+    behavior fits:
+      assumes n + extra <= MaxChunk - 16;
+      ensures holds: \result >= n + extra + BB_WORD;
+      ensures tight: \result == BB_MINSIZE || \result < n + extra + BB_WORD + 16;
+      ensures aligned: \result % 16 == 0;
+      ensures range: BB_MINSIZE <= \result <= MaxChunk;
+    complete behaviors;
+    disjoint behaviors;
+*/
 BB_INLINE size_t bb_request2size(size_t n, size_t extra) {
   if (n > BB_MAX_CHUNK - BB_ALIGN - extra)
     return 0;

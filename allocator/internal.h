@@ -20,7 +20,7 @@
 #include "chunk.h"
 #include "include/bonbon.h"
 
-#ifdef __FRAMAC__
+#ifdef BB_VHEAP
 typedef int bb_lock_t;
 #else
 #include <pthread.h>
@@ -253,6 +253,12 @@ struct bb_heap {
   struct bb_tctx ictx;
 };
 
+#ifdef __FRAMAC__
+/* The ACSL logic of the bins and caches: specs/bins.acsl, specs/cache.acsl. */
+#include "../specs/bins.acsl"
+#include "../specs/cache.acsl"
+#endif
+
 BB_INLINE size_t bb_round_page(const struct bb_heap *h, size_t n) {
   return (n + h->ro->page - 1) / h->ro->page * h->ro->page;
 }
@@ -272,8 +278,16 @@ BB_HIDDEN void bb_quarantine_flush(struct bb_tctx *t);
  * authentic tombstones (checked on the slow path). */
 /* Words are scanned 16 bytes at a time through a generic vector type
  * (SSE2 on x86-64): -O2 does not vectorize these loops by itself. */
+#ifndef __FRAMAC__ /* Frama-C 25 rejects vector types; it uses the loop */
 typedef uint64_t bb_v2 __attribute__((vector_size(16), aligned(8)));
+#endif
 
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A7): a vectorised scan that only
+    // reads; the verification build sees the scalar loop instead.
+    requires words: from <= to && Word(to);
+    assigns \nothing;
+    exits never: \false;
+*/
 BB_INLINE void bb_zero_check(const struct bb_keys *k, size_t c, size_t from,
                              size_t to) {
   size_t i = from;
@@ -350,6 +364,11 @@ BB_INLINE void bb_canary_set(const struct bb_sealed *ro, size_t c,
 }
 
 /* ------------------------------------------------------------- fatal.c */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A6): it calls the hook, then aborts.
+    assigns \nothing;
+    ensures never_returns: \false;
+    exits never: \false;
+*/
 BB_HIDDEN BB_NORETURN BB_COLD void bb_fatal(const char *check,
                                              const void *addr);
 BB_HIDDEN void bb_write_err(const char *s);
@@ -372,6 +391,14 @@ BB_HIDDEN void bb_unlock(bb_lock_t *l);
 
 /* The segment holding addr, or NULL: two loads, no lock, and no read of
  * the memory addr designates. */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A5): the registry maps an address to
+    // a registered segment, whose chunk area lies in the word space.
+    requires heap: \valid_read(h);
+    assigns \nothing;
+    ensures lookup: \result == SegmentOf(h, addr);
+    ensures registered: \result != \null ==> SegmentOk(\result);
+    exits never: \false;
+*/
 BB_INLINE struct bb_segment *bb_segment_of(const struct bb_heap *h,
                                            uintptr_t addr) {
   uintptr_t g = addr >> BB_SEG_SHIFT;
@@ -384,6 +411,11 @@ BB_INLINE struct bb_segment *bb_segment_of(const struct bb_heap *h,
   return __atomic_load_n(&leaf[g % BB_REG_L2_SIZE], __ATOMIC_ACQUIRE);
 }
 
+/*@ requires segment: \valid_read(s);
+    assigns \nothing;
+    ensures end: \result == s->end;
+    exits never: \false;
+*/
 BB_INLINE size_t bb_seg_end(const struct bb_segment *s) {
   return __atomic_load_n(&s->end, __ATOMIC_RELAXED);
 }
@@ -465,12 +497,31 @@ BB_HIDDEN extern __thread struct bb_tctx *bb_tls_ctx
 BB_HIDDEN void bb_tcache_flush(struct bb_tctx *t);
 BB_HIDDEN void bb_release(struct bb_tctx *t, size_t c, size_t size);
 
+/*@ requires size: BB_MINSIZE <= size;
+    assigns \nothing;
+    exits never: \false;
+    ensures class: \result == size / 16 - 2;
+*/
 BB_INLINE size_t bb_tc_class(size_t size) { return size / 16 - 2; }
 
 /* INV-FREELIST-LINK: the `next` link of a cached chunk c (thread cache or
  * fast bin) decodes to 0 or to an odd index inside a committed segment of
  * this heap, so it can be read. Its header, state and size class are
  * checked when it is taken, before it is used. */
+/*@ requires heap: HeapOk(h);
+    requires chunk: ChunkNode(c);
+    assigns \nothing;
+    exits never: \false;
+    behavior valid:
+      assumes link: FreelistLink(h, c);
+      ensures next: \result == Dec(HeapKeys(h), c + 1);
+      ensures node: \result == 0 || ChunkNode(\result);
+    behavior corrupt:
+      assumes link: !FreelistLink(h, c);
+      ensures never_returns: \false;
+    complete behaviors;
+    disjoint behaviors;
+*/
 BB_INLINE size_t bb_list_next(const struct bb_heap *h, size_t c) {
   size_t v;
 #if BB_PLANT_BUG == 5 /* mutation check: the link is not validated */
@@ -487,6 +538,22 @@ BB_INLINE size_t bb_list_next(const struct bb_heap *h, size_t c) {
 }
 
 /* Push chunk c (validated, owned by the caller) on the cache. */
+/*@ requires ctx: \valid(t) && HeapOk(t->heap) &&
+                  \separated(t, HeapKeys(t->heap));
+    requires class: cls < BB_TCACHE_CLASSES && size == (cls + 2) * 16;
+    requires chunk: ChunkSpan(c, size) && c < BB_INDEX_LIMIT;
+    requires list: t->head[cls] < BB_INDEX_LIMIT && t->count[cls] < 65535;
+    requires from: HeaderCheck(HeapKeys(t->heap), c, W(c)) &&
+                   Transition(HState(W(c)), StTcache);
+    assigns W(c), W(c + 1), t->head[cls], t->count[cls];
+    exits never: \false;
+    ensures pushed: t->head[cls] == c &&
+                    t->count[cls] == \old(t->count[cls]) + 1;
+    ensures link: LinkTo(HeapKeys(t->heap), c + 1, \old(t->head[cls]));
+    ensures cached: HeaderIs(HeapKeys(t->heap), c, StTcache, size, 0);
+    ensures transition: Transition(\old(HState(W(c))), HState(W(c)));
+    ensures no_double_free: HState(W(c)) != StInuse;
+*/
 BB_INLINE void bb_tc_put(struct bb_tctx *t, size_t c, size_t size,
                          size_t cls) {
   const struct bb_keys *k = &t->heap->ro->keys;
@@ -496,6 +563,10 @@ BB_INLINE void bb_tc_put(struct bb_tctx *t, size_t c, size_t size,
   t->count[cls]++;
 }
 
+/*@ assigns \nothing;
+    exits never: \false;
+    ensures never_returns: \false;
+*/
 static BB_COLD BB_NORETURN void bb_tc_corrupt(size_t c) {
   bb_fatal("corrupted thread cache", bb_chunk2mem(c));
 }
@@ -503,6 +574,33 @@ static BB_COLD BB_NORETURN void bb_tc_corrupt(size_t c) {
 /* Take the first chunk of class cls (count > 0) off the cache: its header
  * must be a valid TCACHE header of the class's size, its link must lead
  * into the heap. The link word is cleared; the header still says TCACHE. */
+/*@ requires ctx: \valid(t) && HeapOk(t->heap) &&
+                  \separated(t, HeapKeys(t->heap));
+    requires class: cls < BB_TCACHE_CLASSES && t->count[cls] > 0;
+    requires head: t->head[cls] == 0 || ChunkNode(t->head[cls]);
+    assigns W(t->head[cls] + 1), t->head[cls], t->count[cls];
+    exits never: \false;
+    behavior valid:
+      assumes head: t->head[cls] != 0 &&
+                    TcacheList(HeapKeys(t->heap), t->head[cls],
+                               (cls + 2) * 16) &&
+                    FreelistLink(t->heap, t->head[cls]);
+      ensures popped: \result == \old(t->head[cls]);
+      ensures next: t->head[cls] == \old(Dec(HeapKeys(t->heap),
+                                               t->head[cls] + 1));
+      ensures count: t->count[cls] == \old(t->count[cls]) - 1;
+      ensures cleared: W(\result + 1) == 0;
+      ensures header: TcacheList(HeapKeys(t->heap), \result,
+                                 (cls + 2) * 16);
+    behavior corrupt:
+      assumes head: !(t->head[cls] != 0 &&
+                      TcacheList(HeapKeys(t->heap), t->head[cls],
+                                 (cls + 2) * 16) &&
+                      FreelistLink(t->heap, t->head[cls]));
+      ensures never_returns: \false;
+    complete behaviors;
+    disjoint behaviors;
+*/
 BB_INLINE size_t bb_tc_pop(struct bb_tctx *t, size_t cls) {
   const struct bb_keys *k = &t->heap->ro->keys;
   size_t c = t->head[cls];
