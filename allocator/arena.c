@@ -184,13 +184,22 @@ static size_t place_free(struct bb_arena *a, struct bb_segment *s, size_t c,
 }
 
 void bb_arena_consolidate(struct bb_arena *a) {
+  size_t last = 0;
   for (size_t fi = 0; fi < BB_NFAST; fi++) {
     size_t c;
     while ((c = fast_pop(a, fi)) != 0) {
       struct bb_segment *s = bb_segment_of(a->heap, (uintptr_t)c * 8u);
       place_free(a, s, c, (fi + 2) * 16, zeroing(a, (fi + 2) * 16));
+      last = c;
     }
   }
+  /* INV-FASTBIN-LIST: the lists held as many chunks as were counted. A
+   * stored link is index + key, so adding to it moves the link without
+   * the key: along its own list it passes every check of one link and
+   * skips chunks, which would be lost (and this loop would never drain
+   * the count). */
+  if (bb_unlikely(a->nfastc != 0))
+    bb_fatal("corrupted fast bin", last ? bb_chunk2mem(last) : (void *)a);
 }
 
 /* Release segments that became entirely free (not the top's). */
