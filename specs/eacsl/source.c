@@ -37,11 +37,14 @@ static void mark(size_t p, size_t n, int on) {
   }
 }
 
-/* n free pages starting at a multiple of `align` pages, or -1. */
+/* n free pages whose address is a multiple of `align` pages, or -1. The
+ * alignment is of the address, not of the offset in the array: the array
+ * itself is only page-aligned, wherever the loader puts it. */
 static long find(size_t n, size_t align) {
-  for (size_t p = 0; p + n <= NPAGES; p += align) {
-    if (used[p / 64] == ~(uint64_t)0 && align < 64 && p % 64 == 0) {
-      p += 64 - align;
+  size_t off = (align - (uintptr_t)bb_vheap / PAGE % align) % align;
+  for (size_t p = off; p + n <= NPAGES; p += align) {
+    if (align == 1 && p % 64 == 0 && used[p / 64] == ~(uint64_t)0) {
+      p += 63; /* a full bitmap word */
       continue;
     }
     size_t i = 0;
