@@ -379,14 +379,82 @@ size_t bb_bin_best_fit(struct bb_arena *a, size_t b, size_t nb) {
   return x != bb_bin_at(a, b) && !is_head(x) ? x : h;
 }
 
+/* Word s holds a link that decodes to v. */
+/*@ requires arena: ArenaOk(a);
+    requires word: Word(s);
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+    ensures link: \result == 1 <==> LinkDecodes(a->k, s) && Dec(a->k, s) == v;
+    exits never: \false;
+*/
+static int link_is(struct bb_arena *a, size_t s, size_t v) {
+  size_t w;
+  return bb_link_dec(a->k, s, &w) == 0 && w == v;
+}
+
+/* Take head c of large bin b off the ring of heads (its ring links
+ * checked: rn and rp are its ring neighbours, fd its successor in the
+ * bin, h its header): the chunk after it takes its place if it has the
+ * same size, else its ring neighbours are joined. Its ring links are
+ * cleared. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    requires fd: NodeWords(a, b, fd);
+    requires ring: ChunkNode(rn) && ChunkNode(rp);
+    assigns W(c + NFD), W(c + NBK), W(fd + NFD), W(fd + NBK),
+            W(rp + NFD), W(rn + NBK);
+    ensures cleared: W(c + NFD) == 0 && W(c + NBK) == 0;
+    exits never: \false;
+*/
+static void ring_unlink(struct bb_arena *a, size_t b, size_t c, size_t h,
+                        size_t fd, size_t rn, size_t rp) {
+  size_t s = bb_bin_at(a, b);
+  if (fd != s && !is_head(fd) && csize(fd) == bb_h_size(h)) {
+    size_t nn = rn == c ? fd : rn, pp = rp == c ? fd : rp;
+    set_link(a, fd + NFD, nn);
+    set_link(a, fd + NBK, pp);
+    set_link(a, pp + NFD, fd);
+    set_link(a, nn + NBK, fd);
+  } else if (rn != c) {
+    set_link(a, rp + NFD, rn);
+    set_link(a, rn + NBK, rp);
+  }
+  BB_W(c + NFD) = 0;
+  BB_W(c + NBK) = 0;
+}
+
+/* Join bk (before c) and fd (after c), and clear the links of c.
+ * `apart` follows from c, fd and bk being nodes of one bin (a chunk index
+ * is odd; the sentinel is in the arena, not in a segment): the words
+ * written are distinct unless c is alone. */
+/*@ requires arena: ArenaOk(a);
+    requires chunk: ChunkNode(c);
+    requires words: Word(fd + 2) && Word(bk + 1);
+    requires self: fd == c <==> bk == c;
+    requires apart: fd != c ==> fd + 1 != c && bk != c + 1 && bk != fd + 1;
+    assigns W(c + 1), W(c + 2), W(fd + 2), W(bk + 1);
+    ensures bridged: fd != c ==> Adjacent(a->k, bk, fd);
+    ensures cleared: W(c + 1) == 0 && W(c + 2) == 0;
+    exits never: \false;
+*/
+static void unlink_bridge(struct bb_arena *a, size_t c, size_t fd,
+                          size_t bk) {
+  set_link(a, bk + 1, fd);
+  set_link(a, fd + 2, bk);
+  BB_W(c + 1) = 0;
+  BB_W(c + 2) = 0;
+}
+
 /* Unlink chunk c (header word h) from bin b: 0, or -1 when a link does
  * not agree, in which case nothing is written. Every link is checked
  * before anything is written; a large-bin head hands its place on the
  * ring to the next chunk of its size, or leaves the ring. The links of c
  * are cleared so that no valid encoding of a neighbour stays in user
- * memory. */
-/*@ // TRUSTED (specs/ASSUMPTIONS.md, A8): not yet proved (see there).
-    requires arena: ArenaOk(a);
+ * memory. The writes are in ring_unlink and unlink_bridge; the assertions
+ * restate what each group of checks established in the contract's terms
+ * (BinLinks, RingLinks), which keeps every proof goal small. */
+/*@ requires arena: ArenaOk(a);
     requires bin: BinNumber(b);
     requires chunk: ChunkNode(c);
     requires header: h == W(c);
@@ -426,36 +494,40 @@ size_t bb_bin_best_fit(struct bb_arena *a, size_t b, size_t nb) {
     disjoint behaviors;
 */
 static int unlink_checked(struct bb_arena *a, size_t b, size_t c, size_t h) {
-  size_t fd, bk, x, y, rn = 0, rp = 0;
-  if ((fd = bin_step(a, b, c, 1)) == 0 || (bk = bin_step(a, b, c, 2)) == 0 ||
-      bb_link_dec(a->k, fd + 2, &x) != 0 || x != c ||
-      bb_link_dec(a->k, bk + 1, &y) != 0 || y != c)
+  size_t fd, bk, rn, rp;
+  if ((fd = bin_step(a, b, c, 1)) == 0 || (bk = bin_step(a, b, c, 2)) == 0) {
+    //@ assert fail: !BinLinks(a, b, c);
     return -1;
-  int head = b >= 64 && is_head(c);
-  if (head && ((rn = ring_step(a, b, c, NFD)) == 0 ||
-               (rp = ring_step(a, b, c, NBK)) == 0 ||
-               bb_link_dec(a->k, rn + NBK, &x) != 0 || x != c ||
-               bb_link_dec(a->k, rp + NFD, &y) != 0 || y != c))
-    return -1;
-  if (head) {
-    size_t s = bb_bin_at(a, b);
-    if (fd != s && !is_head(fd) && csize(fd) == bb_h_size(h)) {
-      size_t nn = rn == c ? fd : rn, pp = rp == c ? fd : rp;
-      set_link(a, fd + NFD, nn);
-      set_link(a, fd + NBK, pp);
-      set_link(a, pp + NFD, fd);
-      set_link(a, nn + NBK, fd);
-    } else if (rn != c) {
-      set_link(a, rp + NFD, rn);
-      set_link(a, rn + NBK, rp);
-    }
-    BB_W(c + NFD) = 0;
-    BB_W(c + NBK) = 0;
   }
-  set_link(a, bk + 1, fd);
-  set_link(a, fd + 2, bk);
-  BB_W(c + 1) = 0;
-  BB_W(c + 2) = 0;
+  if (!link_is(a, fd + 2, c) || !link_is(a, bk + 1, c)) {
+    //@ assert fail: !BinLinks(a, b, c);
+    return -1;
+  }
+  /*@ assert next: LinkDecodes(a->k, c + 1) && fd == Dec(a->k, c + 1) &&
+                   BinMembership(a, b, fd) && LinkTo(a->k, fd + 2, c); */
+  /*@ assert prev: LinkDecodes(a->k, c + 2) && bk == Dec(a->k, c + 2) &&
+                   BinMembership(a, b, bk) && LinkTo(a->k, bk + 1, c); */
+  //@ assert links: BinLinks(a, b, c);
+  if (b >= 64 && is_head(c)) {
+    if ((rn = ring_step(a, b, c, NFD)) == 0 ||
+        (rp = ring_step(a, b, c, NBK)) == 0) {
+      //@ assert fail: !RingLinks(a, b, c);
+      return -1;
+    }
+    if (!link_is(a, rn + NBK, c) || !link_is(a, rp + NFD, c)) {
+      //@ assert fail: !RingLinks(a, b, c);
+      return -1;
+    }
+    /*@ assert ring_next: LinkDecodes(a->k, c + NFD) &&
+          rn == Dec(a->k, c + NFD) && RingNode(a, b, rn) &&
+          LinkTo(a->k, rn + NBK, c); */
+    /*@ assert ring_prev: LinkDecodes(a->k, c + NBK) &&
+          rp == Dec(a->k, c + NBK) && RingNode(a, b, rp) &&
+          LinkTo(a->k, rp + NFD, c); */
+    //@ assert ring: RingLinks(a, b, c);
+    ring_unlink(a, b, c, h, fd, rn, rp);
+  }
+  unlink_bridge(a, c, fd, bk);
   return 0;
 }
 

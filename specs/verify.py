@@ -64,6 +64,10 @@ FUNCTIONS = [
     ("ring_step", "bins.c"),
     ("ring_between", "bins.c"),
     ("csize", "bins.c"),
+    ("link_is", "bins.c"),
+    ("ring_unlink", "bins.c"),
+    ("unlink_bridge", "bins.c"),
+    ("unlink_checked", "bins.c"),
     ("bb_bin_unlink", "bins.c"),
     ("bb_bin_take_last", "bins.c"),
     ("bb_bin_next", "bins.c"),
@@ -90,7 +94,7 @@ FUNCTIONS = [
 # an assumption, listed in ASSUMPTIONS.md and marked TRUSTED in the source.
 TRUSTED = ["bb_mac_index", "bb_mac_low", "bb_link_key", "bb_mem2chunk",
            "bb_chunk2mem", "bb_bin_at", "bb_segment_of", "bb_fatal",
-           "bb_zero_check", "unlink_checked"]
+           "bb_zero_check"]
 
 COMMON = [
     "-c11", "-pp-annot", "-machdep", "gcc_x86_64",
