@@ -36,10 +36,22 @@
  * must stay outside the heap). */
 #define FZ_ZONE_BASE ((uintptr_t)0x200000000000ull)
 #define FZ_SEG_SLOT ((size_t)1 << 26)
+#ifndef FZ_EACSL_ZONE
 #define FZ_SEG_SLOTS 32u
 #define FZ_MAP_CLASSES 16u
 #define FZ_MAP_REGION ((size_t)512 << 20)
 #define FZ_MAP_ZONE (FZ_MAP_CLASSES * FZ_MAP_REGION)
+#else
+/* The E-ACSL build (specs/eacsl/, with BB_EACSL): the zone is the first
+ * 64 MiB-aligned address of bb_vheap onwards, the 1 GiB static array that
+ * E-ACSL tracks (every word the instrumented core touches must be in it).
+ * 11 segment slots (the corpus needs at most 11 reservations at once) and
+ * a 254 MiB map zone (the largest budget is 192 MiB) fill it: 959 MiB,
+ * plus at most 64 MiB of alignment. The map zone has no size classes
+ * (they need 8 GiB of addresses): first fit, lowest first. */
+#define FZ_SEG_SLOTS 11u
+#define FZ_MAP_ZONE ((size_t)254 << 20)
+#endif
 #define FZ_HARNESS_ZONE ((size_t)1 << 20)
 
 struct fz_stats {
@@ -65,6 +77,9 @@ void fz_source_begin(size_t budget, unsigned long fail_at);
 void fz_source_fail_give_back(unsigned long n);
 /* Number of reservations and mappings still live. */
 size_t fz_source_live(void);
+/* Requests refused because the zone had no room (not the budget, not an
+ * injected failure), since the start. */
+unsigned long fz_source_zone_full(void);
 /* Give everything back, whatever the allocator left (after a detection). */
 void fz_source_reset(void);
 /* The harness zone: FZ_HARNESS_ZONE bytes, read-write, fixed address. */

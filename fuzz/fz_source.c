@@ -53,7 +53,14 @@
  *
  * Contract checks (finding SOURCE-CONTRACT): commit/decommit/purge stay
  * inside a live reservation and are page-aligned; release and unmap name
- * exactly what reserve and map returned. */
+ * exactly what reserve and map returned.
+ *
+ * FZ_EACSL_ZONE (the E-ACSL build, specs/eacsl/): the zone is not mapped
+ * but taken from bb_vheap, the static array E-ACSL tracks, at its first
+ * 64 MiB-aligned address, with a smaller geometry (fz_common.h) and first
+ * fit in the map zone instead of size classes. Everything else (budget,
+ * fault injection, protections, zeroing, contract and leak checks) is the
+ * same code on those pages. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -65,14 +72,21 @@
 #include <sys/mman.h>
 
 #include "fz_common.h"
+#ifdef FZ_EACSL_ZONE
+#include "chunk.h" /* bb_vheap, bb_vbase, BB_EWORDS */
+#endif
 
-#define MAP_BASE (FZ_ZONE_BASE + FZ_SEG_SLOTS * FZ_SEG_SLOT)
-#define HARNESS_BASE (MAP_BASE + FZ_MAP_ZONE)
 #define ZONE_LEN (FZ_SEG_SLOTS * FZ_SEG_SLOT + FZ_MAP_ZONE + FZ_HARNESS_ZONE)
 #define MAX_MAPS 4096u
 #define MAP_PAGES (FZ_MAP_ZONE / FZ_PAGE)
+#ifndef FZ_EACSL_ZONE
 /* Slots of the smallest class (2 pages), and the bitmap words for them. */
 #define MAX_SLOTS (FZ_MAP_REGION / (2 * FZ_PAGE))
+#else
+_Static_assert(ZONE_LEN + FZ_SEG_SLOT - FZ_PAGE <= BB_EWORDS * 8,
+               "the E-ACSL zone fits in bb_vheap wherever the array lies");
+_Static_assert(MAP_PAGES % 64 == 0, "whole bitmap words");
+#endif
 
 /* Zeroing a commit: ranges up to ZERO_DIRECT pages are memset whole (a
  * page that was not resident is faulted in once and then stays); larger
@@ -88,8 +102,8 @@
 struct ext {
   uintptr_t a;
   size_t len;
-  unsigned cls; /* its slot: size class and index */
-  size_t idx;
+  unsigned cls; /* its slot: size class and index (FZ_EACSL_ZONE: */
+  size_t idx;   /* length in pages and first page of its run) */
 };
 
 /* Page states of the map zone: real protection (bits 0-1), logical
@@ -109,7 +123,12 @@ static struct {
   } seg[FZ_SEG_SLOTS];
   struct ext maps[MAX_MAPS]; /* live mappings (guard page not included) */
   size_t nmaps;
+#ifndef FZ_EACSL_ZONE
   uint64_t slots[FZ_MAP_CLASSES][MAX_SLOTS / 64]; /* slots in use */
+#else
+  uint64_t slots[MAP_PAGES / 64]; /* pages of the map zone in a run */
+#endif
+  unsigned long zone_full; /* requests refused for lack of room */
   size_t used, budget;
   unsigned long fail_at;
   unsigned long give_back_fail_at, give_backs; /* purge, decommit */
@@ -397,6 +416,7 @@ static void *src_reserve(void *ctx, size_t len, size_t align) {
     }
   }
   fz_src_stats.refusals++;
+  S.zone_full++;
   return NULL;
 }
 
@@ -471,6 +491,7 @@ static int src_purge(void *ctx, void *addr, size_t len) {
 
 /* ------------------------------------------------------------ mappings */
 
+#ifndef FZ_EACSL_ZONE
 /* The map zone is one FZ_MAP_REGION per size class: class c (1 to
  * FZ_MAP_CLASSES) holds mappings of up to 2^c - 2 pages, one per slot of
  * 2^c pages, one page into the slot (with at least one gap page after).
@@ -522,6 +543,45 @@ static uintptr_t slot_take(size_t len, struct ext *m) {
 static void slot_give(const struct ext *m) {
   S.slots[m->cls - 1][m->idx / 64] &= ~((uint64_t)1 << (m->idx % 64));
 }
+#else
+/* The E-ACSL map zone: a run of pages per mapping, the first free run
+ * that fits (lowest first: the same input gets the same addresses every
+ * time in a process; the array, and so the zone, moves from process to
+ * process), with one free page before the mapping and one after, as in a
+ * slot. */
+static int run_used(size_t p) { return S.slots[p / 64] >> (p % 64) & 1; }
+
+static void run_mark(size_t p, size_t n, int on) {
+  for (size_t i = p; i < p + n; i++)
+    if (on)
+      S.slots[i / 64] |= (uint64_t)1 << (i % 64);
+    else
+      S.slots[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
+
+static uintptr_t slot_take(size_t len, struct ext *m) {
+  size_t n = len / FZ_PAGE + 2;
+  for (size_t p = 0; n <= MAP_PAGES && p <= MAP_PAGES - n;) {
+    if (p % 64 == 0 && S.slots[p / 64] == ~(uint64_t)0) {
+      p += 64;
+      continue;
+    }
+    size_t i = 0;
+    while (i < n && !run_used(p + i))
+      i++;
+    if (i == n) {
+      run_mark(p, n, 1);
+      m->cls = (unsigned)n;
+      m->idx = p;
+      return pgaddr(p) + FZ_PAGE;
+    }
+    p += i + 1;
+  }
+  return 0;
+}
+
+static void slot_give(const struct ext *m) { run_mark(m->idx, m->cls, 0); }
+#endif
 
 static long map_find(uintptr_t a) {
   for (size_t i = 0; i < S.nmaps; i++)
@@ -540,6 +600,7 @@ static void *src_map(void *ctx, size_t len) {
   uintptr_t a = S.nmaps < MAX_MAPS ? slot_take(len, m) : 0;
   if (!a) {
     fz_src_stats.refusals++;
+    S.zone_full++;
     return NULL;
   }
   m->a = a;
@@ -633,6 +694,7 @@ static void *src_remap(void *ctx, void *addr, size_t old_len,
   uintptr_t b = slot_take(new_len, &nm);
   if (!b) {
     fz_src_stats.refusals++;
+    S.zone_full++;
     return NULL;
   }
   map_pages(b, new_len);
@@ -687,6 +749,15 @@ const bb_source *fz_source_variant(unsigned flags) { return &sources[flags & 3];
 void fz_source_init(void) {
   if (S.base)
     return;
+#ifdef FZ_EACSL_ZONE
+  /* bb_vheap is read-write .bss: the segment zone becomes inaccessible,
+   * as if just reserved; mprotect and madvise work there as on a
+   * mapping. The heap's word space is bb_vheap (chunk.h). */
+  bb_vbase = (uintptr_t)bb_vheap / 8;
+  S.base = ((uintptr_t)bb_vheap + FZ_SEG_SLOT - 1) / FZ_SEG_SLOT * FZ_SEG_SLOT;
+  madvise((void *)S.base, ZONE_LEN, MADV_NOHUGEPAGE);
+  prot(seg_base(), FZ_SEG_SLOTS * FZ_SEG_SLOT, P_NONE);
+#else
   void *p = mmap((void *)FZ_ZONE_BASE, ZONE_LEN, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
                      MAP_FIXED_NOREPLACE,
@@ -708,6 +779,7 @@ void fz_source_init(void) {
   /* Small pages: a huge page would make every first touch clear 2 MiB. */
   madvise(p, ZONE_LEN, MADV_NOHUGEPAGE);
   prot(map_base(), FZ_MAP_ZONE + FZ_HARNESS_ZONE, P_RW);
+#endif
   memset(S.pg, STATE(P_RW, P_RW), sizeof S.pg);
   fz_source_reset();
 }
@@ -755,6 +827,8 @@ void fz_source_begin(size_t budget, unsigned long fail_at) {
 }
 
 void fz_source_fail_give_back(unsigned long n) { S.give_back_fail_at = n; }
+
+unsigned long fz_source_zone_full(void) { return S.zone_full; }
 
 size_t fz_source_live(void) {
   size_t n = S.nmaps;
