@@ -7,10 +7,12 @@ E-ACSL reports each one as
       E-ACSL construct `CONSTRUCT' is not yet supported.
       Ignoring annotation.
 EXPECTED has one entry a line, `CONSTRUCT | LOCATION | reason`, where
-LOCATION is FILE:LINE (path as in the log, relative to the repository) or *
-for every location. Prints the ignored annotations by construct, and the
+LOCATION is FILE~TEXT (FILE's line that E-ACSL names contains TEXT, and
+no other line of FILE does: the entry survives edits elsewhere in FILE),
+FILE:LINE, or * for every location; FILE is relative to the repository. Prints the ignored annotations by construct, and the
 unexpected ones; exits 1 if there is any, or if an entry with a location
 matched nothing (a stale entry)."""
+import os
 import re
 import sys
 from collections import Counter
@@ -42,6 +44,17 @@ def main():
         if len(parts) != 3 or not parts[2]:
             print(f"check-ignored: bad entry (CONSTRUCT | LOCATION | reason): {raw}")
             return 1
+        if "~" in parts[1]:
+            path, anchor = parts[1].split("~", 1)
+            root = os.path.dirname(os.path.dirname(os.path.dirname(
+                os.path.abspath(expected))))
+            lines = [i + 1 for i, l in enumerate(open(os.path.join(root, path)))
+                     if anchor in l]
+            if len(lines) != 1:
+                print(f"check-ignored: {parts[1]}: {len(lines)} lines of "
+                      f"{path} contain that text, not 1")
+                return 1
+            parts[1] = f"{path}:{lines[0]}"
         entries.append(parts)
     used = Counter()
     bad = []
