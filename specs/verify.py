@@ -2,7 +2,7 @@
 """verify: prove the ACSL contracts of bonbon's core with Frama-C WP.
 
 usage: verify.py [--build DIR] [--timeout S] [--memlimit MB] [--jobs N]
-                 [--cache update|none|replay] [--only f1,f2]
+                 [--cache replay|none|update|refresh] [--only f1,f2]
 
 It runs WP with -wp-rte -warn-unsigned-overflow on the production sources
 (the verification build, __FRAMAC__, see allocator/chunk.h), with z3 and
@@ -12,6 +12,16 @@ It prints one line per function (goals proved / total), the lemmas, the
 totals and the number of assumptions (specs/ASSUMPTIONS.md), and exits 1
 if any goal is not proved, a listed function has no goal, or an
 assumption marker in the sources has no entry in ASSUMPTIONS.md.
+
+Prover results are cached in specs/wp-cache (committed): one file per
+goal that a prover proved, named by the digest of the prover and of the
+exact task it was given, so a goal whose text changed in any way misses.
+  replay   (default) use the cache; a goal missing from it is proved by
+           the provers; nothing is written to the cache
+  none     no cache: every goal goes to the provers
+  update   as replay, and new results are added to specs/wp-cache
+  refresh  empty specs/wp-cache, then prove every goal and record it
+           (after a change to the contracts; commit the result)
 """
 import argparse
 import os
@@ -23,6 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+CACHE = os.path.join(HERE, "wp-cache")
 
 # The files Frama-C parses (everything else they include comes along).
 SOURCES = ["allocator/bins.c", "allocator/chunk.c", "allocator/arena.c"]
@@ -135,9 +146,9 @@ def start_wp(args, name, extra, sources=SOURCES):
     """Start one Frama-C run; its log is build/wp-<name>.log."""
     env = dict(os.environ)
     env["WHY3CONFIG"] = args.why3conf
-    env["FRAMAC_WP_CACHE"] = args.cache
-    env["FRAMAC_WP_CACHEDIR"] = os.path.join(args.build, "wp-cache")
-    os.makedirs(env["FRAMAC_WP_CACHEDIR"], exist_ok=True)
+    env["FRAMAC_WP_CACHE"] = {"refresh": "update"}.get(args.cache,
+                                                       args.cache)
+    env["FRAMAC_WP_CACHEDIR"] = CACHE
     log = os.path.join(args.build, "wp-%s.log" % name)
     cmd = (["frama-c"] + COMMON +
            ["-wp-par", str(args.jobs), "-wp-timeout", str(args.timeout),
@@ -201,6 +212,17 @@ def lemma_counts(log):
     return proved, total
 
 
+def cache_hits(logs):
+    """Prover results WP took from the cache ("[wp] [Cache] found:N")."""
+    n = 0
+    for log in logs:
+        for line in open(log):
+            m = re.match(r"\[wp\] \[Cache\] .*found:(\d+)", line)
+            if m:
+                n += int(m.group(1))
+    return n
+
+
 def assumptions():
     """Entries of ASSUMPTIONS.md, checked against the TRUSTED markers."""
     text = open(os.path.join(HERE, "ASSUMPTIONS.md")).read()
@@ -228,8 +250,8 @@ def main():
     ap.add_argument("--timeout", type=int, default=20)
     ap.add_argument("--memlimit", type=int, default=4000)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--cache", default="update",
-                    choices=["update", "none", "replay", "rebuild"])
+    ap.add_argument("--cache", default="replay",
+                    choices=["replay", "none", "update", "refresh"])
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     for tool in ("frama-c", "why3"):
@@ -237,6 +259,11 @@ def main():
             fail(tool + " not found (Debian: apt-get install frama-c-base "
                  "why3 z3 cvc4)")
     os.makedirs(args.build, exist_ok=True)
+    if args.cache == "refresh":
+        if args.only:
+            fail("--cache refresh proves every function: drop --only")
+        shutil.rmtree(CACHE, ignore_errors=True)
+    os.makedirs(CACHE, exist_ok=True)
     args.why3conf = why3_config(args.build, args.memlimit)
 
     fns = [f for f, _ in FUNCTIONS]
@@ -292,8 +319,11 @@ def main():
           % (tp + lp, tt + lt, full, lp, lt))
     print("assumptions: %d (specs/ASSUMPTIONS.md: %s), admitted lemmas: %d"
           % (len(ids), " ".join(ids), len(admitted)))
-    print("wall time: %.0f s (cache: %s, timeout %d s, memlimit %d MB)"
-          % (wall, args.cache, args.timeout, args.memlimit))
+    hits = cache_hits(logs + [lemma_log])
+    print("wall time: %.0f s (cache: %s%s, timeout %d s, memlimit %d MB)"
+          % (wall, args.cache,
+             "" if args.cache == "none" else ", %d prover results found" % hits,
+             args.timeout, args.memlimit))
     print("CPU time: %.0f s (%s)" % (sum(cpu.values()), ", ".join(
         "%s %.0f s" % (n, t) for n, t in cpu.items())))
     if bad or lp != lt:
