@@ -320,24 +320,70 @@ static size_t csize(size_t c) { return bb_h_size(BB_W(c)); }
 
 /* The smallest head of size >= size, or 0; *first gets the ring's start
  * (the smallest head), or 0 for an empty bin. Walks at most one step per
- * distinct size. */
+ * distinct size. *first is written last (after the walk, which reads the
+ * segments that *first might alias for all the proof knows). */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires count: a->nbinned < IndexLimit;
+    requires out: \valid(first) && \separated(first, a, a->k);
+    assigns *first;
+    exits never: \false;
+    behavior corrupt_front:
+      assumes front: !FrontNode(a, b);
+      ensures never_returns: \false;
+    behavior empty:
+      assumes front: FrontNode(a, b) &&
+                     Dec(a->k, BinAt(a, b) + 1) == BinAt(a, b);
+      ensures first: *first == 0;
+      ensures none: \result == 0;
+    behavior corrupt_ring:
+      assumes front: FrontNode(a, b) &&
+                     Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      assumes walk: !RingSearchOk(a, b, size);
+      ensures never_returns: \false;
+    behavior found:
+      assumes front: FrontNode(a, b) &&
+                     Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      assumes walk: RingSearchOk(a, b, size);
+      ensures first: *first == \old(Dec(a->k, BinAt(a, b) + 1));
+      ensures first_head: ChunkNode(*first) && IsHead(*first);
+      ensures head: \result == \old(RingSearch(a, b, size));
+      ensures fits: \old(RingFits(a, b, size, RingSearch(a, b, size)));
+    complete behaviors;
+    disjoint behaviors;
+*/
 static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
                         size_t *first) {
-  size_t s = bb_bin_at(a, b), h, n;
-  if ((h = bin_step(a, b, s, 1)) == 0)
+  size_t s = bb_bin_at(a, b), f, h, n;
+  if ((f = bin_step(a, b, s, 1)) == 0)
     bin_corrupt(s);
-  *first = h == s ? 0 : h;
-  if (h == s)
+  if (f == s) {
+    *first = 0;
     return 0;
-  if (!is_head(h))
-    bin_corrupt(h);
+  }
+  if (!is_head(f))
+    bin_corrupt(f);
+  h = f;
+  /*@ loop invariant walk: RingFrom(a, b, size, f, h, a->nbinned - steps) ==
+                           RingSearch(a, b, size);
+      loop invariant walk_ok: RingWalkOk(a, b, size, f, h, a->nbinned - steps) <==>
+                              RingSearchOk(a, b, size);
+      loop invariant node: ChunkNode(h) && IsHead(h) && BinMembership(a, b, h);
+      loop invariant steps: 0 <= steps <= a->nbinned + 1;
+      loop assigns steps, h, n;
+      loop variant a->nbinned + 1 - steps;
+  */
   for (size_t steps = 0; csize(h) < size; steps++) {
     if (steps > a->nbinned || (n = ring_step(a, b, h, NFD)) == 0)
       bin_corrupt(h);
-    h = n;
-    if (h == *first)
+    if ((h = n) == f) {
+      //@ assert back: RingSearch(a, b, size) == 0 && RingSearchOk(a, b, size) && RingFits(a, b, size, 0);
+      *first = f;
       return 0;
+    }
   }
+  //@ assert fits: RingSearch(a, b, size) == h && RingSearchOk(a, b, size) && RingFits(a, b, size, h);
+  *first = f;
   return h;
 }
 

@@ -68,6 +68,7 @@ FUNCTIONS = [
     ("ring_unlink", "bins.c"),
     ("unlink_bridge", "bins.c"),
     ("unlink_checked", "bins.c"),
+    ("ring_find", "bins.c"),
     ("bb_bin_unlink", "bins.c"),
     ("bb_bin_take_last", "bins.c"),
     ("bb_bin_next", "bins.c"),
