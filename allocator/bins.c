@@ -296,6 +296,9 @@ static size_t ring_step(struct bb_arena *a, size_t b, size_t h, size_t dir) {
                     Dec(a->k, x + NBK) == p;
       ensures ok: \result == 0;
       ensures after: LinkTo(a->k, x + NBK, c);
+      ensures ring: c != p && c != x ==>
+                    LinkTo(a->k, c + NFD, x) && LinkTo(a->k, c + NBK, p) &&
+                    LinkTo(a->k, p + NFD, c);
     complete behaviors;
     disjoint behaviors;
 */
@@ -349,6 +352,11 @@ static size_t csize(size_t c) { return bb_h_size(BB_W(c)); }
       ensures first_head: ChunkNode(*first) && IsHead(*first);
       ensures head: \result == \old(RingSearch(a, b, size));
       ensures fits: \old(RingFits(a, b, size, RingSearch(a, b, size)));
+      ensures reached: \result == 0 ||
+                       \result == \old(Dec(a->k, BinAt(a, b) + 1)) ||
+                       \exists integer v; \at(BinMembership(a, b, v), Pre) &&
+                         \at(LinkDecodes(a->k, v + NFD), Pre) &&
+                         \at(Dec(a->k, v + NFD), Pre) == \result;
     complete behaviors;
     disjoint behaviors;
 */
@@ -369,6 +377,9 @@ static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
       loop invariant walk_ok: RingWalkOk(a, b, size, f, h, a->nbinned - steps) <==>
                               RingSearchOk(a, b, size);
       loop invariant node: ChunkNode(h) && IsHead(h) && BinMembership(a, b, h);
+      loop invariant from: h == f ||
+                           \exists integer v; BinMembership(a, b, v) &&
+                             LinkDecodes(a->k, v + 3) && Dec(a->k, v + 3) == h;
       loop invariant steps: 0 <= steps <= a->nbinned + 1;
       loop assigns steps, h, n;
       loop variant a->nbinned + 1 - steps;
@@ -387,30 +398,181 @@ static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
   return h;
 }
 
-void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
-                          size_t size) {
-  size_t s = bb_bin_at(a, b), first, h = ring_find(a, b, size, &first), x;
-  BB_W(c + NFD) = 0;
-  BB_W(c + NBK) = 0;
-  if (!first) { /* the only chunk: a ring of one */
-    if (link_between(a, b, s, s, c) != 0)
-      bin_corrupt(c);
-    set_link(a, c + NFD, c);
-    set_link(a, c + NBK, c);
-    return;
-  }
-  if (h && csize(h) == size) { /* join its size: right after the head */
-    if ((x = bin_step(a, b, h, 1)) == 0 || link_between(a, b, h, x, c) != 0)
-      bin_corrupt(c);
-    return;
-  }
-  /* A new size: a new head, before h, or after the largest. */
-  size_t next = h ? h : s, ring_next = h ? h : first, p, rp;
+/* The three ways bb_bin_insert_sorted puts chunk c into large bin b; each
+ * checks the links it follows before it writes. The chunk's ring words
+ * are already cleared. */
+
+/* The only chunk of the bin: a ring of one. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK), W(BinAt(a, b) + 1),
+            W(BinAt(a, b) + 2), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes back: !BackIs(a, b, BinAt(a, b), BinAt(a, b));
+      ensures never_returns: \false;
+    behavior alone:
+      assumes back: BackIs(a, b, BinAt(a, b), BinAt(a, b));
+      ensures only: Adjacent(a->k, BinAt(a, b), c) &&
+                    Adjacent(a->k, c, BinAt(a, b));
+      ensures ring: LinkTo(a->k, c + NFD, c) && LinkTo(a->k, c + NBK, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static void sorted_alone(struct bb_arena *a, size_t b, size_t c) {
+  size_t s = bb_bin_at(a, b);
+  if (link_between(a, b, s, s, c) != 0)
+    bin_corrupt(c);
+  set_link(a, c + NFD, c);
+  set_link(a, c + NBK, c);
+}
+
+/* Right after head h of the same size: the ring does not change. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    requires head: ChunkNode(h);
+    requires fresh: h != c &&
+                    (LinkDecodes(a->k, h + 1) ==> Dec(a->k, h + 1) != c);
+    assigns W(c + 1), W(c + 2), W(h + 1), W(Dec(a->k, h + 1) + 2),
+            a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes next: !NextAgrees(a, b, h);
+      ensures never_returns: \false;
+    behavior joined:
+      assumes next: NextAgrees(a, b, h);
+      ensures after_head: Adjacent(a->k, h, c) &&
+                          Adjacent(a->k, c, \old(Dec(a->k, h + 1)));
+    complete behaviors;
+    disjoint behaviors;
+*/
+static void sorted_join(struct bb_arena *a, size_t b, size_t h, size_t c) {
+  size_t x;
+  if ((x = bin_step(a, b, h, 1)) == 0 || link_between(a, b, h, x, c) != 0)
+    bin_corrupt(c);
+}
+
+/* A new head: before node next on the list (the smallest larger head,
+ * or the sentinel after the largest), and before head ring_next on the
+ * ring (the same head, or the smallest). */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    requires next: NodeWords(a, b, next) && next != c;
+    requires ring_next: ChunkNode(ring_next) && ring_next != c;
+    requires apart: Apart(c, next) && Apart(c, ring_next) &&
+                    Apart(ring_next, next);
+    requires prev_apart: PrevNode(a, b, next) ==>
+                         \let p = Dec(a->k, next + 2);
+                         p != c && Apart(c, p) && Apart(p, next) &&
+                         Apart(p, ring_next);
+    requires ring_prev_apart: RingPrev(a, b, ring_next) ==>
+                              \let rp = Dec(a->k, ring_next + NBK);
+                              rp != c && Apart(c, rp) && Apart(rp, next) &&
+                              Apart(rp, ring_next) &&
+                              \separated(SegmentOf(a->heap, rp * 8), a);
+    requires both_apart: PrevNode(a, b, next) && RingPrev(a, b, ring_next) ==>
+                         Apart(Dec(a->k, ring_next + NBK),
+                               Dec(a->k, next + 2));
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
+            W(Dec(a->k, next + 2) + 1), W(next + 2),
+            W(Dec(a->k, ring_next + NBK) + NFD), W(ring_next + NBK),
+            a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes links: !(PrevNode(a, b, next) && RingPrev(a, b, ring_next));
+      ensures never_returns: \false;
+    behavior linked:
+      assumes links: PrevNode(a, b, next) && RingPrev(a, b, ring_next);
+      ensures before: Adjacent(a->k, \old(Dec(a->k, next + 2)), c) &&
+                      Adjacent(a->k, c, next);
+      ensures ring: \let rp = \old(Dec(a->k, ring_next + NBK));
+                    LinkTo(a->k, c + NFD, ring_next) &&
+                    LinkTo(a->k, c + NBK, rp) && LinkTo(a->k, rp + NFD, c) &&
+                    LinkTo(a->k, ring_next + NBK, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static void sorted_new_head(struct bb_arena *a, size_t b, size_t next,
+                            size_t ring_next, size_t c) {
+  size_t p, rp;
   if ((p = bin_step(a, b, next, 2)) == 0 ||
       (rp = ring_step(a, b, ring_next, NBK)) == 0 ||
-      link_between(a, b, p, next, c) != 0 ||
-      ring_between(a, b, rp, ring_next, c) != 0)
+      link_between(a, b, p, next, c) != 0)
     bin_corrupt(c);
+  /*@ assert kept: LinkDecodes(a->k, ring_next + NBK) &&
+                   Dec(a->k, ring_next + NBK) == rp && RingNode(a, b, rp); */
+  if (ring_between(a, b, rp, ring_next, c) != 0)
+    bin_corrupt(c);
+}
+
+/* Insert chunk c of `size` bytes into large bin b, in ascending order:
+ * after the head of its size (the ring does not change), or as the head
+ * of a new size, before the smallest larger head (on the list and on the
+ * ring), or after the largest chunk; in an empty bin, a ring of one. */
+/*@ requires arena: ArenaOk(a);
+    requires large: BB_MIN_LARGE <= size && b == BinIndex(size);
+    requires chunk: ChunkNode(c);
+    requires count: a->nbinned < IndexLimit;
+    requires outside: Outside(a, b, c);
+    requires spaced: Spaced(a, b, c);
+    requires segments: SegmentsApart(a);
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
+            W(BinAt(a, b) + 1), W(BinAt(a, b) + 2),
+            W(RingSearch(a, b, size) + 1),
+            W(Dec(a->k, RingSearch(a, b, size) + 1) + 2),
+            W(Dec(a->k, SortedNext(a, b, size) + 2) + 1),
+            W(SortedNext(a, b, size) + 2),
+            W(Dec(a->k, SortedRingNext(a, b, size) + NBK) + NFD),
+            W(SortedRingNext(a, b, size) + NBK), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes links: !SortedLinksOk(a, b, size);
+      ensures never_returns: \false;
+    behavior empty:
+      assumes links: SortedLinksOk(a, b, size);
+      assumes empty: Dec(a->k, BinAt(a, b) + 1) == BinAt(a, b);
+      ensures only: Adjacent(a->k, BinAt(a, b), c) &&
+                    Adjacent(a->k, c, BinAt(a, b));
+      ensures ring: LinkTo(a->k, c + NFD, c) && LinkTo(a->k, c + NBK, c);
+    behavior join:
+      assumes links: SortedLinksOk(a, b, size);
+      assumes empty: Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      assumes joins: SortedJoins(a, b, size);
+      ensures after_head: \let h = \old(RingSearch(a, b, size));
+                          Adjacent(a->k, h, c) &&
+                          Adjacent(a->k, c, \old(Dec(a->k, h + 1)));
+      ensures sorted: HSize(W(Dec(a->k, c + 2))) == size;
+      ensures not_head: W(c + NFD) == 0 && W(c + NBK) == 0;
+    behavior new_head:
+      assumes links: SortedLinksOk(a, b, size);
+      assumes empty: Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      assumes new: !SortedJoins(a, b, size);
+      ensures before: \let x = \old(SortedNext(a, b, size));
+                      Adjacent(a->k, \old(Dec(a->k, x + 2)), c) &&
+                      Adjacent(a->k, c, x);
+      ensures sorted: Dec(a->k, c + 1) == BinAt(a, b) ||
+                      HSize(W(Dec(a->k, c + 1))) > size;
+      ensures ring: \let r = \old(SortedRingNext(a, b, size));
+                    \let rp = \old(Dec(a->k, r + NBK));
+                    LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
+                    LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
+void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
+                          size_t size) {
+  size_t s = bb_bin_at(a, b), first, h = ring_find(a, b, size, &first);
+  BB_W(c + NFD) = 0;
+  BB_W(c + NBK) = 0;
+  if (!first)
+    sorted_alone(a, b, c);
+  else if (h && csize(h) == size) /* join its size: right after the head */
+    sorted_join(a, b, h, c);
+  else /* a new size: a new head, before h, or after the largest */
+    sorted_new_head(a, b, h ? h : s, h ? h : first, c);
 }
 
 /* Best fit in large bin b for nb bytes: the smallest size that fits, and
