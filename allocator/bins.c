@@ -434,7 +434,7 @@ static void sorted_alone(struct bb_arena *a, size_t b, size_t c) {
     requires chunk: ChunkNode(c);
     requires head: ChunkNode(h);
     requires fresh: h != c &&
-                    (LinkDecodes(a->k, h + 1) ==> Dec(a->k, h + 1) != c);
+                    (NextAgrees(a, b, h) ==> Dec(a->k, h + 1) != c);
     assigns W(c + 1), W(c + 2), W(h + 1), W(Dec(a->k, h + 1) + 2),
             a->binmap[b / 64];
     exits never: \false;
@@ -508,6 +508,141 @@ static void sorted_new_head(struct bb_arena *a, size_t b, size_t next,
     bin_corrupt(c);
 }
 
+/* Clear the ring words of chunk c (it is not a head until the insert
+ * makes it one). a and b name the bin for the contract only: the nodes of
+ * bin b and the links the insert checks read the same after it. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b) && b != BB_UNSORTED;
+    requires chunk: ChunkNode(c);
+    requires near: \forall integer v;
+                   BinMembership(a, b, v) && v != c ==> Apart(c, v);
+    assigns W(c + NFD), W(c + NBK);
+    exits never: \false;
+    ensures cleared: W(c + NFD) == 0 && W(c + NBK) == 0;
+    ensures words: \forall integer i; i != c + NFD && i != c + NBK ==>
+                   W(i) == \old(W(i));
+    ensures nodes: \forall integer v; BinMembership(a, b, v) ==>
+                   \old(BinMembership(a, b, v)) && (v == c || Apart(c, v) ||
+                                                    v == BinAt(a, b));
+    ensures next: \forall integer v;
+                  BinMembership(a, b, v) && v != c && NextAgrees(a, b, v) ==>
+                  \old(NextAgrees(a, b, v)) &&
+                  Dec(a->k, v + 1) == \old(Dec(a->k, v + 1));
+    ensures prev: \forall integer v;
+                  BinMembership(a, b, v) && v != c && PrevNode(a, b, v) ==>
+                  \old(PrevNode(a, b, v)) &&
+                  Dec(a->k, v + 2) == \old(Dec(a->k, v + 2));
+    ensures ring_prev: \forall integer v;
+                  BinMembership(a, b, v) && v != c && RingPrev(a, b, v) ==>
+                  \old(RingPrev(a, b, v)) &&
+                  Dec(a->k, v + NBK) == \old(Dec(a->k, v + NBK));
+*/
+static void clear_ring_words(struct bb_arena *a, size_t b, size_t c) {
+  (void)a;
+  (void)b;
+  BB_W(c + NFD) = 0;
+  BB_W(c + NBK) = 0;
+  /*@ assert nodes: \forall integer v; BinMembership(a, b, v) ==>
+        \at(BinMembership(a, b, v), Pre) &&
+        (v == c || Apart(c, v) || v == BinAt(a, b)); */
+  /*@ assert links: \forall integer v; BinMembership(a, b, v) && v != c ==>
+        W(v + 1) == \at(W(v + 1), Pre) && W(v + 2) == \at(W(v + 2), Pre) &&
+        W(v + NFD) == \at(W(v + NFD), Pre) &&
+        W(v + NBK) == \at(W(v + NBK), Pre); */
+  /*@ assert back: \forall integer v; BinMembership(a, b, v) && v != c &&
+        LinkDecodes(a->k, v + 1) && BinMembership(a, b, Dec(a->k, v + 1)) ==>
+        W(Dec(a->k, v + 1) + 2) == \at(W(Dec(a->k, v + 1) + 2), Pre); */
+}
+
+/* Put chunk c of `size` bytes into large bin b, given what ring_find
+ * found: the head h (0: none fits) and the first chunk f (0: the bin is
+ * empty). The nodes it links c to do not overlap c or each other. */
+/*@ requires arena: ArenaOk(a);
+    requires large: BB_MIN_LARGE <= size && b == BinIndex(size);
+    requires chunk: ChunkNode(c);
+    requires first: f != 0 ==> ChunkNode(f) && f != BinAt(a, b);
+    requires head: h != 0 ==> f != 0 && ChunkNode(h) &&
+                              BinMembership(a, b, h) && HSize(W(h)) >= size;
+    requires near: \forall integer v;
+                   BinMembership(a, b, v) && v != c ==> Apart(c, v);
+    requires apart_first: f != 0 ==> f != c && Apart(c, f);
+    requires apart_head: h != 0 ==> h != c && Apart(c, h);
+    requires apart_next: h != 0 && NextAgrees(a, b, h) ==>
+                         \let x = Dec(a->k, h + 1);
+                         x != c && Apart(c, x) && Apart(h, x);
+    requires apart_new: f != 0 ==>
+                        Apart(c, InsertNext(a, b, h)) &&
+                        Apart(InsertRingNext(h, f), InsertNext(a, b, h));
+    requires apart_prev: f != 0 && PrevNode(a, b, InsertNext(a, b, h)) ==>
+                         \let n = InsertNext(a, b, h);
+                         \let p = Dec(a->k, n + 2);
+                         p != c && Apart(c, p) && Apart(p, n) &&
+                         Apart(p, InsertRingNext(h, f));
+    requires apart_ring_prev: f != 0 && RingPrev(a, b, InsertRingNext(h, f)) ==>
+                              \let r = InsertRingNext(h, f);
+                              \let rp = Dec(a->k, r + NBK);
+                              rp != c && Apart(c, rp) && Apart(rp, r) &&
+                              Apart(rp, InsertNext(a, b, h)) &&
+                              \separated(SegmentOf(a->heap, rp * 8), a);
+    requires apart_both: f != 0 && PrevNode(a, b, InsertNext(a, b, h)) &&
+                         RingPrev(a, b, InsertRingNext(h, f)) ==>
+                         Apart(Dec(a->k, InsertRingNext(h, f) + NBK),
+                               Dec(a->k, InsertNext(a, b, h) + 2));
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
+            W(BinAt(a, b) + 1), W(BinAt(a, b) + 2),
+            W(h + 1), W(Dec(a->k, h + 1) + 2),
+            W(Dec(a->k, InsertNext(a, b, h) + 2) + 1),
+            W(InsertNext(a, b, h) + 2),
+            W(Dec(a->k, InsertRingNext(h, f) + NBK) + NFD),
+            W(InsertRingNext(h, f) + NBK), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes links: !InsertLinksOk(a, b, size, h, f);
+      ensures never_returns: \false;
+    behavior empty:
+      assumes links: InsertLinksOk(a, b, size, h, f);
+      assumes empty: f == 0;
+      ensures only: Adjacent(a->k, BinAt(a, b), c) &&
+                    Adjacent(a->k, c, BinAt(a, b));
+      ensures ring: LinkTo(a->k, c + NFD, c) && LinkTo(a->k, c + NBK, c);
+    behavior join:
+      assumes links: InsertLinksOk(a, b, size, h, f);
+      assumes empty: f != 0;
+      assumes joins: InsertJoins(size, h);
+      ensures after_head: Adjacent(a->k, h, c) &&
+                          Adjacent(a->k, c, \old(Dec(a->k, h + 1)));
+      ensures sorted: HSize(W(Dec(a->k, c + 2))) == size;
+      ensures not_head: W(c + NFD) == 0 && W(c + NBK) == 0;
+    behavior new_head:
+      assumes links: InsertLinksOk(a, b, size, h, f);
+      assumes empty: f != 0;
+      assumes new: !InsertJoins(size, h);
+      ensures before: \let x = InsertNext(a, b, h);
+                      Adjacent(a->k, \old(Dec(a->k, x + 2)), c) &&
+                      Adjacent(a->k, c, x);
+      ensures sorted: Dec(a->k, c + 1) == BinAt(a, b) ||
+                      HSize(W(Dec(a->k, c + 1))) > size;
+      ensures ring: \let r = InsertRingNext(h, f);
+                    \let rp = \old(Dec(a->k, r + NBK));
+                    LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
+                    LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static void sorted_place(struct bb_arena *a, size_t b, size_t c, size_t size,
+                         size_t h, size_t f) {
+  size_t s = bb_bin_at(a, b);
+  clear_ring_words(a, b, c);
+  if (!f) {
+    sorted_alone(a, b, c);
+  } else if (h && csize(h) == size) { /* join its size: after the head */
+    sorted_join(a, b, h, c);
+  } else { /* a new size: a new head, before h, or after the largest */
+    size_t next = h ? h : s, ring_next = h ? h : f;
+    sorted_new_head(a, b, next, ring_next, c);
+  }
+}
+
 /* Insert chunk c of `size` bytes into large bin b, in ascending order:
  * after the head of its size (the ring does not change), or as the head
  * of a new size, before the smallest larger head (on the list and on the
@@ -564,15 +699,8 @@ static void sorted_new_head(struct bb_arena *a, size_t b, size_t next,
 */
 void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
                           size_t size) {
-  size_t s = bb_bin_at(a, b), first, h = ring_find(a, b, size, &first);
-  BB_W(c + NFD) = 0;
-  BB_W(c + NBK) = 0;
-  if (!first)
-    sorted_alone(a, b, c);
-  else if (h && csize(h) == size) /* join its size: right after the head */
-    sorted_join(a, b, h, c);
-  else /* a new size: a new head, before h, or after the largest */
-    sorted_new_head(a, b, h ? h : s, h ? h : first, c);
+  size_t first, h = ring_find(a, b, size, &first);
+  sorted_place(a, b, c, size, h, first);
 }
 
 /* Best fit in large bin b for nb bytes: the smallest size that fits, and

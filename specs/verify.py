@@ -72,6 +72,8 @@ FUNCTIONS = [
     ("sorted_alone", "bins.c"),
     ("sorted_join", "bins.c"),
     ("sorted_new_head", "bins.c"),
+    ("clear_ring_words", "bins.c"),
+    ("sorted_place", "bins.c"),
     ("bb_bin_insert_sorted", "bins.c"),
     ("bb_bin_unlink", "bins.c"),
     ("bb_bin_take_last", "bins.c"),
