@@ -509,8 +509,8 @@ static void sorted_new_head(struct bb_arena *a, size_t b, size_t next,
 }
 
 /* Clear the ring words of chunk c (it is not a head until the insert
- * makes it one). a and b name the bin for the contract only: the nodes of
- * bin b and the links the insert checks read the same after it. */
+ * makes it one). a and b only name the bin for the contract: the nodes of
+ * bin b stay what they were. */
 /*@ requires arena: ArenaOk(a);
     requires bin: BinNumber(b) && b != BB_UNSORTED;
     requires chunk: ChunkNode(c);
@@ -521,50 +521,29 @@ static void sorted_new_head(struct bb_arena *a, size_t b, size_t next,
     ensures cleared: W(c + NFD) == 0 && W(c + NBK) == 0;
     ensures words: \forall integer i; i != c + NFD && i != c + NBK ==>
                    W(i) == \old(W(i));
-    ensures nodes: \forall integer v; BinMembership(a, b, v) ==>
-                   \old(BinMembership(a, b, v)) && (v == c || Apart(c, v) ||
-                                                    v == BinAt(a, b));
-    ensures next: \forall integer v;
-                  BinMembership(a, b, v) && v != c && NextAgrees(a, b, v) ==>
-                  \old(NextAgrees(a, b, v)) &&
-                  Dec(a->k, v + 1) == \old(Dec(a->k, v + 1));
-    ensures prev: \forall integer v;
-                  BinMembership(a, b, v) && v != c && PrevNode(a, b, v) ==>
-                  \old(PrevNode(a, b, v)) &&
-                  Dec(a->k, v + 2) == \old(Dec(a->k, v + 2));
-    ensures ring_prev: \forall integer v;
-                  BinMembership(a, b, v) && v != c && RingPrev(a, b, v) ==>
-                  \old(RingPrev(a, b, v)) &&
-                  Dec(a->k, v + NBK) == \old(Dec(a->k, v + NBK));
+    ensures nodes: \forall integer v;
+                   BinMembership(a, b, v) <==> \old(BinMembership(a, b, v));
 */
 static void clear_ring_words(struct bb_arena *a, size_t b, size_t c) {
   (void)a;
   (void)b;
   BB_W(c + NFD) = 0;
   BB_W(c + NBK) = 0;
-  /*@ assert nodes: \forall integer v; BinMembership(a, b, v) ==>
-        \at(BinMembership(a, b, v), Pre) &&
-        (v == c || Apart(c, v) || v == BinAt(a, b)); */
-  /*@ assert links: \forall integer v; BinMembership(a, b, v) && v != c ==>
-        W(v + 1) == \at(W(v + 1), Pre) && W(v + 2) == \at(W(v + 2), Pre) &&
-        W(v + NFD) == \at(W(v + NFD), Pre) &&
-        W(v + NBK) == \at(W(v + NBK), Pre); */
-  /*@ assert back: \forall integer v; BinMembership(a, b, v) && v != c &&
-        LinkDecodes(a->k, v + 1) && BinMembership(a, b, Dec(a->k, v + 1)) ==>
-        W(Dec(a->k, v + 1) + 2) == \at(W(Dec(a->k, v + 1) + 2), Pre); */
+  /*@ assert fewer: \forall integer v; BinMembership(a, b, v) ==>
+        \at(BinMembership(a, b, v), Pre); */
 }
 
-/* Put chunk c of `size` bytes into large bin b, given what ring_find
- * found: the head h (0: none fits) and the first chunk f (0: the bin is
- * empty). The nodes it links c to do not overlap c or each other. */
+/* Put chunk c of `size` bytes, its ring words cleared, into large bin b,
+ * given what ring_find found: the head h (0: none fits) and the first
+ * chunk f (0: the bin is empty). The nodes it links c to do not overlap c
+ * or each other. */
 /*@ requires arena: ArenaOk(a);
     requires large: BB_MIN_LARGE <= size && b == BinIndex(size);
     requires chunk: ChunkNode(c);
     requires first: f != 0 ==> ChunkNode(f) && f != BinAt(a, b);
     requires head: h != 0 ==> f != 0 && ChunkNode(h) &&
                               BinMembership(a, b, h) && HSize(W(h)) >= size;
-    requires near: \forall integer v;
-                   BinMembership(a, b, v) && v != c ==> Apart(c, v);
+    requires cleared: W(c + NFD) == 0 && W(c + NBK) == 0;
     requires apart_first: f != 0 ==> f != c && Apart(c, f);
     requires apart_head: h != 0 ==> h != c && Apart(c, h);
     requires apart_next: h != 0 && NextAgrees(a, b, h) ==>
@@ -611,19 +590,18 @@ static void clear_ring_words(struct bb_arena *a, size_t b, size_t c) {
       assumes joins: InsertJoins(size, h);
       ensures after_head: Adjacent(a->k, h, c) &&
                           Adjacent(a->k, c, \old(Dec(a->k, h + 1)));
-      ensures sorted: HSize(W(Dec(a->k, c + 2))) == size;
+      ensures sorted: HSize(W(h)) == size;
       ensures not_head: W(c + NFD) == 0 && W(c + NBK) == 0;
     behavior new_head:
       assumes links: InsertLinksOk(a, b, size, h, f);
       assumes empty: f != 0;
       assumes new: !InsertJoins(size, h);
       ensures before: \let x = InsertNext(a, b, h);
-                      Adjacent(a->k, \old(Dec(a->k, x + 2)), c) &&
+                      Adjacent(a->k, Dec{Pre}(a->k, x + 2), c) &&
                       Adjacent(a->k, c, x);
-      ensures sorted: Dec(a->k, c + 1) == BinAt(a, b) ||
-                      HSize(W(Dec(a->k, c + 1))) > size;
+      ensures sorted: h == 0 || HSize(W(h)) > size;
       ensures ring: \let r = InsertRingNext(h, f);
-                    \let rp = \old(Dec(a->k, r + NBK));
+                    \let rp = Dec{Pre}(a->k, r + NBK);
                     LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
                     LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c);
     complete behaviors;
@@ -632,14 +610,22 @@ static void clear_ring_words(struct bb_arena *a, size_t b, size_t c) {
 static void sorted_place(struct bb_arena *a, size_t b, size_t c, size_t size,
                          size_t h, size_t f) {
   size_t s = bb_bin_at(a, b);
-  clear_ring_words(a, b, c);
   if (!f) {
     sorted_alone(a, b, c);
   } else if (h && csize(h) == size) { /* join its size: after the head */
+    //@ assert joins: InsertJoins(size, h);
     sorted_join(a, b, h, c);
   } else { /* a new size: a new head, before h, or after the largest */
+    //@ assert new: !InsertJoins(size, h);
     size_t next = h ? h : s, ring_next = h ? h : f;
+    //@ assert nexts: next == InsertNext(a, b, h) && ring_next == InsertRingNext(h, f);
     sorted_new_head(a, b, next, ring_next, c);
+    /*@ assert before: \let x = InsertNext(a, b, h);
+          Adjacent(a->k, Dec{Pre}(a->k, x + 2), c) && Adjacent(a->k, c, x); */
+    /*@ assert ring: \let r = InsertRingNext(h, f);
+          \let rp = Dec{Pre}(a->k, r + NBK);
+          LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
+          LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c); */
   }
 }
 
@@ -656,33 +642,33 @@ static void sorted_place(struct bb_arena *a, size_t b, size_t c, size_t size,
     requires segments: SegmentsApart(a);
     assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
             W(BinAt(a, b) + 1), W(BinAt(a, b) + 2),
-            W(RingSearch(a, b, size) + 1),
-            W(Dec(a->k, RingSearch(a, b, size) + 1) + 2),
+            W(SortedHead(a, b, size) + 1),
+            W(Dec(a->k, SortedHead(a, b, size) + 1) + 2),
             W(Dec(a->k, SortedNext(a, b, size) + 2) + 1),
             W(SortedNext(a, b, size) + 2),
             W(Dec(a->k, SortedRingNext(a, b, size) + NBK) + NFD),
             W(SortedRingNext(a, b, size) + NBK), a->binmap[b / 64];
     exits never: \false;
     behavior corrupt:
-      assumes links: !SortedLinksOk(a, b, size);
+      assumes search: !SearchOk(a, b, size);
       ensures never_returns: \false;
     behavior empty:
-      assumes links: SortedLinksOk(a, b, size);
+      assumes search: SearchOk(a, b, size);
       assumes empty: Dec(a->k, BinAt(a, b) + 1) == BinAt(a, b);
       ensures only: Adjacent(a->k, BinAt(a, b), c) &&
                     Adjacent(a->k, c, BinAt(a, b));
       ensures ring: LinkTo(a->k, c + NFD, c) && LinkTo(a->k, c + NBK, c);
     behavior join:
-      assumes links: SortedLinksOk(a, b, size);
+      assumes search: SearchOk(a, b, size);
       assumes empty: Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
       assumes joins: SortedJoins(a, b, size);
-      ensures after_head: \let h = \old(RingSearch(a, b, size));
+      ensures after_head: \let h = \old(SortedHead(a, b, size));
                           Adjacent(a->k, h, c) &&
                           Adjacent(a->k, c, \old(Dec(a->k, h + 1)));
       ensures sorted: HSize(W(Dec(a->k, c + 2))) == size;
       ensures not_head: W(c + NFD) == 0 && W(c + NBK) == 0;
     behavior new_head:
-      assumes links: SortedLinksOk(a, b, size);
+      assumes search: SearchOk(a, b, size);
       assumes empty: Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
       assumes new: !SortedJoins(a, b, size);
       ensures before: \let x = \old(SortedNext(a, b, size));
@@ -700,7 +686,39 @@ static void sorted_place(struct bb_arena *a, size_t b, size_t c, size_t size,
 void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
                           size_t size) {
   size_t first, h = ring_find(a, b, size, &first);
+  /*@ assert found: \let hh = h; \let ff = first;
+        hh == SortedHead{Pre}(a, b, size) && ff == SortedFirst{Pre}(a, b) &&
+        SearchOk{Pre}(a, b, size); */
+  /*@ assert head: \let hh = h; hh != 0 ==>
+        first != 0 && BinMembership(a, b, hh) && hh != c && Apart(c, hh); */
+  clear_ring_words(a, b, c);
+  /*@ assert head_node: \let hh = h; hh != 0 ==>
+        W(hh) == \at(W(hh), Pre) && W(hh + 1) == \at(W(hh + 1), Pre) &&
+        (NextAgrees(a, b, hh) ==>
+           \let x = Dec(a->k, hh + 1);
+           x == Dec{Pre}(a->k, hh + 1) && LinkDecodes{Pre}(a->k, hh + 1) &&
+           BinMembership{Pre}(a, b, x)); */
+  /*@ assert next_node: \let n = InsertNext(a, b, h);
+        (n == BinAt(a, b) || BinMembership{Pre}(a, b, n)) &&
+        W(n + 2) == \at(W(n + 2), Pre) &&
+        (PrevNode(a, b, n) ==>
+           \let p = Dec(a->k, n + 2);
+           p == Dec{Pre}(a->k, n + 2) && LinkDecodes{Pre}(a->k, n + 2) &&
+           BinMembership{Pre}(a, b, p)); */
+  /*@ assert ring_node: \let r = InsertRingNext(h, first);
+        first != 0 ==>
+        BinMembership{Pre}(a, b, r) && W(r + NBK) == \at(W(r + NBK), Pre) &&
+        (RingPrev(a, b, r) ==>
+           \let rp = Dec(a->k, r + NBK);
+           rp == Dec{Pre}(a->k, r + NBK) && LinkDecodes{Pre}(a->k, r + NBK) &&
+           BinMembership{Pre}(a, b, rp)); */
   sorted_place(a, b, c, size, h, first);
+  /*@ assert new_placed: first != 0 && !InsertJoins{Pre}(size, h) ==>
+        \let x = InsertNext(a, b, h); \let r = InsertRingNext(h, first);
+        \let rp = Dec{Pre}(a->k, r + NBK);
+        Adjacent(a->k, Dec{Pre}(a->k, x + 2), c) && Adjacent(a->k, c, x) &&
+        LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
+        LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c); */
 }
 
 /* Best fit in large bin b for nb bytes: the smallest size that fits, and
