@@ -296,7 +296,8 @@ static size_t ring_step(struct bb_arena *a, size_t b, size_t h, size_t dir) {
                     Dec(a->k, x + NBK) == p;
       ensures ok: \result == 0;
       ensures after: LinkTo(a->k, x + NBK, c);
-      ensures ring: c != p && c != x ==>
+      // c - p != 0: E-ACSL 25 (\old values, see BB_ChunkSpan)
+      ensures ring: c - p != 0 && c - x != 0 ==>
                     LinkTo(a->k, c + NFD, x) && LinkTo(a->k, c + NBK, p) &&
                     LinkTo(a->k, p + NFD, c);
     complete behaviors;
@@ -321,10 +322,16 @@ static int ring_between(struct bb_arena *a, size_t b, size_t p, size_t x,
 */
 static size_t csize(size_t c) { return bb_h_size(BB_W(c)); }
 
+/* The annotations of ring_find, clear_ring_words, sorted_place and
+ * bb_bin_insert_sorted are for WP only (#ifndef BB_EACSL): E-ACSL 25
+ * cannot translate them (the recursive RingFrom, \at of logic variables,
+ * unbounded quantifiers) and stops on some. */
+
 /* The smallest head of size >= size, or 0; *first gets the ring's start
  * (the smallest head), or 0 for an empty bin. Walks at most one step per
  * distinct size. *first is written last (after the walk, which reads the
  * segments that *first might alias for all the proof knows). */
+#ifndef BB_EACSL
 /*@ requires arena: ArenaOk(a);
     requires bin: BinNumber(b);
     requires count: a->nbinned < IndexLimit;
@@ -360,6 +367,7 @@ static size_t csize(size_t c) { return bb_h_size(BB_W(c)); }
     complete behaviors;
     disjoint behaviors;
 */
+#endif
 static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
                         size_t *first) {
   size_t s = bb_bin_at(a, b), f, h, n;
@@ -372,6 +380,7 @@ static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
   if (!is_head(f))
     bin_corrupt(f);
   h = f;
+#ifndef BB_EACSL
   /*@ loop invariant walk: RingFrom(a, b, size, f, h, a->nbinned - steps) ==
                            RingSearch(a, b, size);
       loop invariant walk_ok: RingWalkOk(a, b, size, f, h, a->nbinned - steps) <==>
@@ -384,16 +393,21 @@ static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
       loop assigns steps, h, n;
       loop variant a->nbinned + 1 - steps;
   */
+#endif
   for (size_t steps = 0; csize(h) < size; steps++) {
     if (steps > a->nbinned || (n = ring_step(a, b, h, NFD)) == 0)
       bin_corrupt(h);
     if ((h = n) == f) {
+#ifndef BB_EACSL
       //@ assert back: RingSearch(a, b, size) == 0 && RingSearchOk(a, b, size) && RingFits(a, b, size, 0);
+#endif
       *first = f;
       return 0;
     }
   }
+#ifndef BB_EACSL
   //@ assert fits: RingSearch(a, b, size) == h && RingSearchOk(a, b, size) && RingFits(a, b, size, h);
+#endif
   *first = f;
   return h;
 }
@@ -511,6 +525,7 @@ static void sorted_new_head(struct bb_arena *a, size_t b, size_t next,
 /* Clear the ring words of chunk c (it is not a head until the insert
  * makes it one). a and b only name the bin for the contract: the nodes of
  * bin b stay what they were. */
+#ifndef BB_EACSL
 /*@ requires arena: ArenaOk(a);
     requires bin: BinNumber(b) && b != BB_UNSORTED;
     requires chunk: ChunkNode(c);
@@ -524,19 +539,23 @@ static void sorted_new_head(struct bb_arena *a, size_t b, size_t next,
     ensures nodes: \forall integer v;
                    BinMembership(a, b, v) <==> \old(BinMembership(a, b, v));
 */
+#endif
 static void clear_ring_words(struct bb_arena *a, size_t b, size_t c) {
   (void)a;
   (void)b;
   BB_W(c + NFD) = 0;
   BB_W(c + NBK) = 0;
+#ifndef BB_EACSL
   /*@ assert fewer: \forall integer v; BinMembership(a, b, v) ==>
         \at(BinMembership(a, b, v), Pre); */
+#endif
 }
 
 /* Put chunk c of `size` bytes, its ring words cleared, into large bin b,
  * given what ring_find found: the head h (0: none fits) and the first
  * chunk f (0: the bin is empty). The nodes it links c to do not overlap c
  * or each other. */
+#ifndef BB_EACSL
 /*@ requires arena: ArenaOk(a);
     requires large: BB_MIN_LARGE <= size && b == BinIndex(size);
     requires chunk: ChunkNode(c);
@@ -607,6 +626,7 @@ static void clear_ring_words(struct bb_arena *a, size_t b, size_t c) {
     complete behaviors;
     disjoint behaviors;
 */
+#endif
 static void sorted_place(struct bb_arena *a, size_t b, size_t c, size_t size,
                          size_t h, size_t f) {
   size_t s = bb_bin_at(a, b);
@@ -620,12 +640,14 @@ static void sorted_place(struct bb_arena *a, size_t b, size_t c, size_t size,
     size_t next = h ? h : s, ring_next = h ? h : f;
     //@ assert nexts: next == InsertNext(a, b, h) && ring_next == InsertRingNext(h, f);
     sorted_new_head(a, b, next, ring_next, c);
+#ifndef BB_EACSL
     /*@ assert before: \let x = InsertNext(a, b, h);
           Adjacent(a->k, Dec{Pre}(a->k, x + 2), c) && Adjacent(a->k, c, x); */
     /*@ assert ring: \let r = InsertRingNext(h, f);
           \let rp = Dec{Pre}(a->k, r + NBK);
           LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
           LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c); */
+#endif
   }
 }
 
@@ -633,6 +655,7 @@ static void sorted_place(struct bb_arena *a, size_t b, size_t c, size_t size,
  * after the head of its size (the ring does not change), or as the head
  * of a new size, before the smallest larger head (on the list and on the
  * ring), or after the largest chunk; in an empty bin, a ring of one. */
+#ifndef BB_EACSL
 /*@ requires arena: ArenaOk(a);
     requires large: BB_MIN_LARGE <= size && b == BinIndex(size);
     requires chunk: ChunkNode(c);
@@ -683,15 +706,19 @@ static void sorted_place(struct bb_arena *a, size_t b, size_t c, size_t size,
     complete behaviors;
     disjoint behaviors;
 */
+#endif
 void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
                           size_t size) {
   size_t first, h = ring_find(a, b, size, &first);
+#ifndef BB_EACSL
   /*@ assert found: \let hh = h; \let ff = first;
         hh == SortedHead{Pre}(a, b, size) && ff == SortedFirst{Pre}(a, b) &&
         SearchOk{Pre}(a, b, size); */
   /*@ assert head: \let hh = h; hh != 0 ==>
         first != 0 && BinMembership(a, b, hh) && hh != c && Apart(c, hh); */
+#endif
   clear_ring_words(a, b, c);
+#ifndef BB_EACSL
   /*@ assert head_node: \let hh = h; hh != 0 ==>
         W(hh) == \at(W(hh), Pre) && W(hh + 1) == \at(W(hh + 1), Pre) &&
         (NextAgrees(a, b, hh) ==>
@@ -712,13 +739,16 @@ void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
            \let rp = Dec(a->k, r + NBK);
            rp == Dec{Pre}(a->k, r + NBK) && LinkDecodes{Pre}(a->k, r + NBK) &&
            BinMembership{Pre}(a, b, rp)); */
+#endif
   sorted_place(a, b, c, size, h, first);
+#ifndef BB_EACSL
   /*@ assert new_placed: first != 0 && !InsertJoins{Pre}(size, h) ==>
         \let x = InsertNext(a, b, h); \let r = InsertRingNext(h, first);
         \let rp = Dec{Pre}(a->k, r + NBK);
         Adjacent(a->k, Dec{Pre}(a->k, x + 2), c) && Adjacent(a->k, c, x) &&
         LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
         LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c); */
+#endif
 }
 
 /* Best fit in large bin b for nb bytes: the smallest size that fits, and
