@@ -296,6 +296,10 @@ static size_t ring_step(struct bb_arena *a, size_t b, size_t h, size_t dir) {
                     Dec(a->k, x + NBK) == p;
       ensures ok: \result == 0;
       ensures after: LinkTo(a->k, x + NBK, c);
+      // c - p != 0: E-ACSL 25 (\old values, see BB_ChunkSpan)
+      ensures ring: c - p != 0 && c - x != 0 ==>
+                    LinkTo(a->k, c + NFD, x) && LinkTo(a->k, c + NBK, p) &&
+                    LinkTo(a->k, p + NFD, c);
     complete behaviors;
     disjoint behaviors;
 */
@@ -318,53 +322,433 @@ static int ring_between(struct bb_arena *a, size_t b, size_t p, size_t x,
 */
 static size_t csize(size_t c) { return bb_h_size(BB_W(c)); }
 
+/* The annotations of ring_find, clear_ring_words, sorted_place and
+ * bb_bin_insert_sorted are for WP only (#ifndef BB_EACSL): E-ACSL 25
+ * cannot translate them (the recursive RingFrom, \at of logic variables,
+ * unbounded quantifiers) and stops on some. */
+
 /* The smallest head of size >= size, or 0; *first gets the ring's start
  * (the smallest head), or 0 for an empty bin. Walks at most one step per
- * distinct size. */
+ * distinct size. *first is written last (after the walk, which reads the
+ * segments that *first might alias for all the proof knows). */
+#ifndef BB_EACSL
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires count: a->nbinned < IndexLimit;
+    requires out: \valid(first) && \separated(first, a, a->k);
+    assigns *first;
+    exits never: \false;
+    behavior corrupt_front:
+      assumes front: !FrontNode(a, b);
+      ensures never_returns: \false;
+    behavior empty:
+      assumes front: FrontNode(a, b) &&
+                     Dec(a->k, BinAt(a, b) + 1) == BinAt(a, b);
+      ensures first: *first == 0;
+      ensures none: \result == 0;
+    behavior corrupt_ring:
+      assumes front: FrontNode(a, b) &&
+                     Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      assumes walk: !RingSearchOk(a, b, size);
+      ensures never_returns: \false;
+    behavior found:
+      assumes front: FrontNode(a, b) &&
+                     Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      assumes walk: RingSearchOk(a, b, size);
+      ensures first: *first == \old(Dec(a->k, BinAt(a, b) + 1));
+      ensures first_head: ChunkNode(*first) && IsHead(*first);
+      ensures head: \result == \old(RingSearch(a, b, size));
+      ensures fits: \old(RingFits(a, b, size, RingSearch(a, b, size)));
+      ensures reached: \result == 0 ||
+                       \result == \old(Dec(a->k, BinAt(a, b) + 1)) ||
+                       \exists integer v; \at(BinMembership(a, b, v), Pre) &&
+                         \at(LinkDecodes(a->k, v + NFD), Pre) &&
+                         \at(Dec(a->k, v + NFD), Pre) == \result;
+    complete behaviors;
+    disjoint behaviors;
+*/
+#endif
 static size_t ring_find(struct bb_arena *a, size_t b, size_t size,
                         size_t *first) {
-  size_t s = bb_bin_at(a, b), h, n;
-  if ((h = bin_step(a, b, s, 1)) == 0)
+  size_t s = bb_bin_at(a, b), f, h, n;
+  if ((f = bin_step(a, b, s, 1)) == 0)
     bin_corrupt(s);
-  *first = h == s ? 0 : h;
-  if (h == s)
+  if (f == s) {
+    *first = 0;
     return 0;
-  if (!is_head(h))
-    bin_corrupt(h);
+  }
+  if (!is_head(f))
+    bin_corrupt(f);
+  h = f;
+#ifndef BB_EACSL
+  /*@ loop invariant walk: RingFrom(a, b, size, f, h, a->nbinned - steps) ==
+                           RingSearch(a, b, size);
+      loop invariant walk_ok: RingWalkOk(a, b, size, f, h, a->nbinned - steps) <==>
+                              RingSearchOk(a, b, size);
+      loop invariant node: ChunkNode(h) && IsHead(h) && BinMembership(a, b, h);
+      loop invariant from: h == f ||
+                           \exists integer v; BinMembership(a, b, v) &&
+                             LinkDecodes(a->k, v + 3) && Dec(a->k, v + 3) == h;
+      loop invariant steps: 0 <= steps <= a->nbinned + 1;
+      loop assigns steps, h, n;
+      loop variant a->nbinned + 1 - steps;
+  */
+#endif
   for (size_t steps = 0; csize(h) < size; steps++) {
     if (steps > a->nbinned || (n = ring_step(a, b, h, NFD)) == 0)
       bin_corrupt(h);
-    h = n;
-    if (h == *first)
+    if ((h = n) == f) {
+#ifndef BB_EACSL
+      //@ assert back: RingSearch(a, b, size) == 0 && RingSearchOk(a, b, size) && RingFits(a, b, size, 0);
+#endif
+      *first = f;
       return 0;
+    }
   }
+#ifndef BB_EACSL
+  //@ assert fits: RingSearch(a, b, size) == h && RingSearchOk(a, b, size) && RingFits(a, b, size, h);
+#endif
+  *first = f;
   return h;
 }
 
-void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
-                          size_t size) {
-  size_t s = bb_bin_at(a, b), first, h = ring_find(a, b, size, &first), x;
-  BB_W(c + NFD) = 0;
-  BB_W(c + NBK) = 0;
-  if (!first) { /* the only chunk: a ring of one */
-    if (link_between(a, b, s, s, c) != 0)
-      bin_corrupt(c);
-    set_link(a, c + NFD, c);
-    set_link(a, c + NBK, c);
-    return;
-  }
-  if (h && csize(h) == size) { /* join its size: right after the head */
-    if ((x = bin_step(a, b, h, 1)) == 0 || link_between(a, b, h, x, c) != 0)
-      bin_corrupt(c);
-    return;
-  }
-  /* A new size: a new head, before h, or after the largest. */
-  size_t next = h ? h : s, ring_next = h ? h : first, p, rp;
+/* The three ways bb_bin_insert_sorted puts chunk c into large bin b; each
+ * checks the links it follows before it writes. The chunk's ring words
+ * are already cleared. */
+
+/* The only chunk of the bin: a ring of one. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK), W(BinAt(a, b) + 1),
+            W(BinAt(a, b) + 2), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes back: !BackIs(a, b, BinAt(a, b), BinAt(a, b));
+      ensures never_returns: \false;
+    behavior alone:
+      assumes back: BackIs(a, b, BinAt(a, b), BinAt(a, b));
+      ensures only: Adjacent(a->k, BinAt(a, b), c) &&
+                    Adjacent(a->k, c, BinAt(a, b));
+      ensures ring: LinkTo(a->k, c + NFD, c) && LinkTo(a->k, c + NBK, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static void sorted_alone(struct bb_arena *a, size_t b, size_t c) {
+  size_t s = bb_bin_at(a, b);
+  if (link_between(a, b, s, s, c) != 0)
+    bin_corrupt(c);
+  set_link(a, c + NFD, c);
+  set_link(a, c + NBK, c);
+}
+
+/* Right after head h of the same size: the ring does not change. */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    requires head: ChunkNode(h);
+    requires fresh: h != c &&
+                    (NextAgrees(a, b, h) ==> Dec(a->k, h + 1) != c);
+    assigns W(c + 1), W(c + 2), W(h + 1), W(Dec(a->k, h + 1) + 2),
+            a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes next: !NextAgrees(a, b, h);
+      ensures never_returns: \false;
+    behavior joined:
+      assumes next: NextAgrees(a, b, h);
+      ensures after_head: Adjacent(a->k, h, c) &&
+                          Adjacent(a->k, c, \old(Dec(a->k, h + 1)));
+    complete behaviors;
+    disjoint behaviors;
+*/
+static void sorted_join(struct bb_arena *a, size_t b, size_t h, size_t c) {
+  size_t x;
+  if ((x = bin_step(a, b, h, 1)) == 0 || link_between(a, b, h, x, c) != 0)
+    bin_corrupt(c);
+}
+
+/* A new head: before node next on the list (the smallest larger head,
+ * or the sentinel after the largest), and before head ring_next on the
+ * ring (the same head, or the smallest). */
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b);
+    requires chunk: ChunkNode(c);
+    requires next: NodeWords(a, b, next) && next != c;
+    requires ring_next: ChunkNode(ring_next) && ring_next != c;
+    requires apart: Apart(c, next) && Apart(c, ring_next) &&
+                    Apart(ring_next, next);
+    requires prev_apart: PrevNode(a, b, next) ==>
+                         \let p = Dec(a->k, next + 2);
+                         p != c && Apart(c, p) && Apart(p, next) &&
+                         Apart(p, ring_next);
+    requires ring_prev_apart: RingPrev(a, b, ring_next) ==>
+                              \let rp = Dec(a->k, ring_next + NBK);
+                              rp != c && Apart(c, rp) && Apart(rp, next) &&
+                              Apart(rp, ring_next) &&
+                              \separated(SegmentOf(a->heap, rp * 8), a);
+    requires both_apart: PrevNode(a, b, next) && RingPrev(a, b, ring_next) ==>
+                         Apart(Dec(a->k, ring_next + NBK),
+                               Dec(a->k, next + 2));
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
+            W(Dec(a->k, next + 2) + 1), W(next + 2),
+            W(Dec(a->k, ring_next + NBK) + NFD), W(ring_next + NBK),
+            a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes links: !(PrevNode(a, b, next) && RingPrev(a, b, ring_next));
+      ensures never_returns: \false;
+    behavior linked:
+      assumes links: PrevNode(a, b, next) && RingPrev(a, b, ring_next);
+      ensures before: Adjacent(a->k, \old(Dec(a->k, next + 2)), c) &&
+                      Adjacent(a->k, c, next);
+      ensures ring: \let rp = \old(Dec(a->k, ring_next + NBK));
+                    LinkTo(a->k, c + NFD, ring_next) &&
+                    LinkTo(a->k, c + NBK, rp) && LinkTo(a->k, rp + NFD, c) &&
+                    LinkTo(a->k, ring_next + NBK, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
+static void sorted_new_head(struct bb_arena *a, size_t b, size_t next,
+                            size_t ring_next, size_t c) {
+  size_t p, rp;
   if ((p = bin_step(a, b, next, 2)) == 0 ||
       (rp = ring_step(a, b, ring_next, NBK)) == 0 ||
-      link_between(a, b, p, next, c) != 0 ||
-      ring_between(a, b, rp, ring_next, c) != 0)
+      link_between(a, b, p, next, c) != 0)
     bin_corrupt(c);
+  /*@ assert kept: LinkDecodes(a->k, ring_next + NBK) &&
+                   Dec(a->k, ring_next + NBK) == rp && RingNode(a, b, rp); */
+  if (ring_between(a, b, rp, ring_next, c) != 0)
+    bin_corrupt(c);
+}
+
+/* Clear the ring words of chunk c (it is not a head until the insert
+ * makes it one). a and b only name the bin for the contract: the nodes of
+ * bin b stay what they were. */
+#ifndef BB_EACSL
+/*@ requires arena: ArenaOk(a);
+    requires bin: BinNumber(b) && b != BB_UNSORTED;
+    requires chunk: ChunkNode(c);
+    requires near: \forall integer v;
+                   BinMembership(a, b, v) && v != c ==> Apart(c, v);
+    assigns W(c + NFD), W(c + NBK);
+    exits never: \false;
+    ensures cleared: W(c + NFD) == 0 && W(c + NBK) == 0;
+    ensures words: \forall integer i; i != c + NFD && i != c + NBK ==>
+                   W(i) == \old(W(i));
+    ensures nodes: \forall integer v;
+                   BinMembership(a, b, v) <==> \old(BinMembership(a, b, v));
+*/
+#endif
+static void clear_ring_words(struct bb_arena *a, size_t b, size_t c) {
+  (void)a;
+  (void)b;
+  BB_W(c + NFD) = 0;
+  BB_W(c + NBK) = 0;
+#ifndef BB_EACSL
+  /*@ assert fewer: \forall integer v; BinMembership(a, b, v) ==>
+        \at(BinMembership(a, b, v), Pre); */
+#endif
+}
+
+/* Put chunk c of `size` bytes, its ring words cleared, into large bin b,
+ * given what ring_find found: the head h (0: none fits) and the first
+ * chunk f (0: the bin is empty). The nodes it links c to do not overlap c
+ * or each other. */
+#ifndef BB_EACSL
+/*@ requires arena: ArenaOk(a);
+    requires large: BB_MIN_LARGE <= size && b == BinIndex(size);
+    requires chunk: ChunkNode(c);
+    requires first: f != 0 ==> ChunkNode(f) && f != BinAt(a, b);
+    requires head: h != 0 ==> f != 0 && ChunkNode(h) &&
+                              BinMembership(a, b, h) && HSize(W(h)) >= size;
+    requires cleared: W(c + NFD) == 0 && W(c + NBK) == 0;
+    requires apart_first: f != 0 ==> f != c && Apart(c, f);
+    requires apart_head: h != 0 ==> h != c && Apart(c, h);
+    requires apart_next: h != 0 && NextAgrees(a, b, h) ==>
+                         \let x = Dec(a->k, h + 1);
+                         x != c && Apart(c, x) && Apart(h, x);
+    requires apart_new: f != 0 ==>
+                        Apart(c, InsertNext(a, b, h)) &&
+                        Apart(InsertRingNext(h, f), InsertNext(a, b, h));
+    requires apart_prev: f != 0 && PrevNode(a, b, InsertNext(a, b, h)) ==>
+                         \let n = InsertNext(a, b, h);
+                         \let p = Dec(a->k, n + 2);
+                         p != c && Apart(c, p) && Apart(p, n) &&
+                         Apart(p, InsertRingNext(h, f));
+    requires apart_ring_prev: f != 0 && RingPrev(a, b, InsertRingNext(h, f)) ==>
+                              \let r = InsertRingNext(h, f);
+                              \let rp = Dec(a->k, r + NBK);
+                              rp != c && Apart(c, rp) && Apart(rp, r) &&
+                              Apart(rp, InsertNext(a, b, h)) &&
+                              \separated(SegmentOf(a->heap, rp * 8), a);
+    requires apart_both: f != 0 && PrevNode(a, b, InsertNext(a, b, h)) &&
+                         RingPrev(a, b, InsertRingNext(h, f)) ==>
+                         Apart(Dec(a->k, InsertRingNext(h, f) + NBK),
+                               Dec(a->k, InsertNext(a, b, h) + 2));
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
+            W(BinAt(a, b) + 1), W(BinAt(a, b) + 2),
+            W(h + 1), W(Dec(a->k, h + 1) + 2),
+            W(Dec(a->k, InsertNext(a, b, h) + 2) + 1),
+            W(InsertNext(a, b, h) + 2),
+            W(Dec(a->k, InsertRingNext(h, f) + NBK) + NFD),
+            W(InsertRingNext(h, f) + NBK), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes links: !InsertLinksOk(a, b, size, h, f);
+      ensures never_returns: \false;
+    behavior empty:
+      assumes links: InsertLinksOk(a, b, size, h, f);
+      assumes empty: f == 0;
+      ensures only: Adjacent(a->k, BinAt(a, b), c) &&
+                    Adjacent(a->k, c, BinAt(a, b));
+      ensures ring: LinkTo(a->k, c + NFD, c) && LinkTo(a->k, c + NBK, c);
+    behavior join:
+      assumes links: InsertLinksOk(a, b, size, h, f);
+      assumes empty: f != 0;
+      assumes joins: InsertJoins(size, h);
+      ensures after_head: Adjacent(a->k, h, c) &&
+                          Adjacent(a->k, c, \old(Dec(a->k, h + 1)));
+      ensures sorted: HSize(W(h)) == size;
+      ensures not_head: W(c + NFD) == 0 && W(c + NBK) == 0;
+    behavior new_head:
+      assumes links: InsertLinksOk(a, b, size, h, f);
+      assumes empty: f != 0;
+      assumes new: !InsertJoins(size, h);
+      ensures before: \let x = InsertNext(a, b, h);
+                      Adjacent(a->k, Dec{Pre}(a->k, x + 2), c) &&
+                      Adjacent(a->k, c, x);
+      ensures sorted: h == 0 || HSize(W(h)) > size;
+      ensures ring: \let r = InsertRingNext(h, f);
+                    \let rp = Dec{Pre}(a->k, r + NBK);
+                    LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
+                    LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
+#endif
+static void sorted_place(struct bb_arena *a, size_t b, size_t c, size_t size,
+                         size_t h, size_t f) {
+  size_t s = bb_bin_at(a, b);
+  if (!f) {
+    sorted_alone(a, b, c);
+  } else if (h && csize(h) == size) { /* join its size: after the head */
+    //@ assert joins: InsertJoins(size, h);
+    sorted_join(a, b, h, c);
+  } else { /* a new size: a new head, before h, or after the largest */
+    //@ assert new: !InsertJoins(size, h);
+    size_t next = h ? h : s, ring_next = h ? h : f;
+    //@ assert nexts: next == InsertNext(a, b, h) && ring_next == InsertRingNext(h, f);
+    sorted_new_head(a, b, next, ring_next, c);
+#ifndef BB_EACSL
+    /*@ assert before: \let x = InsertNext(a, b, h);
+          Adjacent(a->k, Dec{Pre}(a->k, x + 2), c) && Adjacent(a->k, c, x); */
+    /*@ assert ring: \let r = InsertRingNext(h, f);
+          \let rp = Dec{Pre}(a->k, r + NBK);
+          LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
+          LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c); */
+#endif
+  }
+}
+
+/* Insert chunk c of `size` bytes into large bin b, in ascending order:
+ * after the head of its size (the ring does not change), or as the head
+ * of a new size, before the smallest larger head (on the list and on the
+ * ring), or after the largest chunk; in an empty bin, a ring of one. */
+#ifndef BB_EACSL
+/*@ requires arena: ArenaOk(a);
+    requires large: BB_MIN_LARGE <= size && b == BinIndex(size);
+    requires chunk: ChunkNode(c);
+    requires count: a->nbinned < IndexLimit;
+    requires outside: Outside(a, b, c);
+    requires spaced: Spaced(a, b, c);
+    requires segments: SegmentsApart(a);
+    assigns W(c + 1), W(c + 2), W(c + NFD), W(c + NBK),
+            W(BinAt(a, b) + 1), W(BinAt(a, b) + 2),
+            W(SortedHead(a, b, size) + 1),
+            W(Dec(a->k, SortedHead(a, b, size) + 1) + 2),
+            W(Dec(a->k, SortedNext(a, b, size) + 2) + 1),
+            W(SortedNext(a, b, size) + 2),
+            W(Dec(a->k, SortedRingNext(a, b, size) + NBK) + NFD),
+            W(SortedRingNext(a, b, size) + NBK), a->binmap[b / 64];
+    exits never: \false;
+    behavior corrupt:
+      assumes search: !SearchOk(a, b, size);
+      ensures never_returns: \false;
+    behavior empty:
+      assumes search: SearchOk(a, b, size);
+      assumes empty: Dec(a->k, BinAt(a, b) + 1) == BinAt(a, b);
+      ensures only: Adjacent(a->k, BinAt(a, b), c) &&
+                    Adjacent(a->k, c, BinAt(a, b));
+      ensures ring: LinkTo(a->k, c + NFD, c) && LinkTo(a->k, c + NBK, c);
+    behavior join:
+      assumes search: SearchOk(a, b, size);
+      assumes empty: Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      assumes joins: SortedJoins(a, b, size);
+      ensures after_head: \let h = \old(SortedHead(a, b, size));
+                          Adjacent(a->k, h, c) &&
+                          Adjacent(a->k, c, \old(Dec(a->k, h + 1)));
+      ensures sorted: HSize(W(Dec(a->k, c + 2))) == size;
+      ensures not_head: W(c + NFD) == 0 && W(c + NBK) == 0;
+    behavior new_head:
+      assumes search: SearchOk(a, b, size);
+      assumes empty: Dec(a->k, BinAt(a, b) + 1) != BinAt(a, b);
+      assumes new: !SortedJoins(a, b, size);
+      ensures before: \let x = \old(SortedNext(a, b, size));
+                      Adjacent(a->k, \old(Dec(a->k, x + 2)), c) &&
+                      Adjacent(a->k, c, x);
+      ensures sorted: Dec(a->k, c + 1) == BinAt(a, b) ||
+                      HSize(W(Dec(a->k, c + 1))) > size;
+      ensures ring: \let r = \old(SortedRingNext(a, b, size));
+                    \let rp = \old(Dec(a->k, r + NBK));
+                    LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
+                    LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c);
+    complete behaviors;
+    disjoint behaviors;
+*/
+#endif
+void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
+                          size_t size) {
+  size_t first, h = ring_find(a, b, size, &first);
+#ifndef BB_EACSL
+  /*@ assert found: \let hh = h; \let ff = first;
+        hh == SortedHead{Pre}(a, b, size) && ff == SortedFirst{Pre}(a, b) &&
+        SearchOk{Pre}(a, b, size); */
+  /*@ assert head: \let hh = h; hh != 0 ==>
+        first != 0 && BinMembership(a, b, hh) && hh != c && Apart(c, hh); */
+#endif
+  clear_ring_words(a, b, c);
+#ifndef BB_EACSL
+  /*@ assert head_node: \let hh = h; hh != 0 ==>
+        W(hh) == \at(W(hh), Pre) && W(hh + 1) == \at(W(hh + 1), Pre) &&
+        (NextAgrees(a, b, hh) ==>
+           \let x = Dec(a->k, hh + 1);
+           x == Dec{Pre}(a->k, hh + 1) && LinkDecodes{Pre}(a->k, hh + 1) &&
+           BinMembership{Pre}(a, b, x)); */
+  /*@ assert next_node: \let n = InsertNext(a, b, h);
+        (n == BinAt(a, b) || BinMembership{Pre}(a, b, n)) &&
+        W(n + 2) == \at(W(n + 2), Pre) &&
+        (PrevNode(a, b, n) ==>
+           \let p = Dec(a->k, n + 2);
+           p == Dec{Pre}(a->k, n + 2) && LinkDecodes{Pre}(a->k, n + 2) &&
+           BinMembership{Pre}(a, b, p)); */
+  /*@ assert ring_node: \let r = InsertRingNext(h, first);
+        first != 0 ==>
+        BinMembership{Pre}(a, b, r) && W(r + NBK) == \at(W(r + NBK), Pre) &&
+        (RingPrev(a, b, r) ==>
+           \let rp = Dec(a->k, r + NBK);
+           rp == Dec{Pre}(a->k, r + NBK) && LinkDecodes{Pre}(a->k, r + NBK) &&
+           BinMembership{Pre}(a, b, rp)); */
+#endif
+  sorted_place(a, b, c, size, h, first);
+#ifndef BB_EACSL
+  /*@ assert new_placed: first != 0 && !InsertJoins{Pre}(size, h) ==>
+        \let x = InsertNext(a, b, h); \let r = InsertRingNext(h, first);
+        \let rp = Dec{Pre}(a->k, r + NBK);
+        Adjacent(a->k, Dec{Pre}(a->k, x + 2), c) && Adjacent(a->k, c, x) &&
+        LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
+        LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c); */
+#endif
 }
 
 /* Best fit in large bin b for nb bytes: the smallest size that fits, and
