@@ -255,7 +255,6 @@ BB_INLINE int merge_binned(struct bb_arena *a, size_t n, size_t ns) {
                     HState(W(Nx(c, size))) == StTop;
       assumes top: Nx(c, size) == a->top &&
                    Top(a->k, Nx(c, size), a->top_seg->end);
-      assigns W(Nx(c, size) - 1), W(Nx(c, size)), W(c), a->top, *into_top;
       ensures size: \result - size - \old(NxSize(c, size)) == 0;
       ensures top: a->top == c && HeaderIs(a->k, c, StTop, \result, 0) &&
                    Top(a->k, a->top, a->top_seg->end);
@@ -266,9 +265,6 @@ BB_INLINE int merge_binned(struct bb_arena *a, size_t n, size_t ns) {
     behavior binned:
       assumes next: HeaderCheck(a->k, Nx(c, size), W(Nx(c, size))) &&
                     Binned(HState(W(Nx(c, size))));
-      assigns W(Nx(c, size) - 1), W(Nx(c, size)),
-              W(Nx(c, size) + NxSize(c, size) / 8 - 1),
-              UnbinWords(a->k, Nx(c, size)), a->binned, a->nbinned, *zeroed;
       ensures size: \result - size - \old(NxSize(c, size)) == 0;
       ensures tiles: c + \result / 8 - Nx(c, size) -
                      \old(NxSize(c, size)) / 8 == 0;
@@ -292,7 +288,6 @@ BB_INLINE int merge_binned(struct bb_arena *a, size_t n, size_t ns) {
       assumes next: HeaderCheck(a->k, Nx(c, size), W(Nx(c, size))) &&
                     HState(W(Nx(c, size))) != StTop &&
                     !Binned(HState(W(Nx(c, size))));
-      assigns \nothing;
       ensures size: \result - size == 0;
       ensures flags: *zeroed - \old(*zeroed) == 0 &&
                      *into_top - \old(*into_top) == 0;
@@ -348,6 +343,8 @@ BB_INLINE size_t coalesce_next(struct bb_arena *a, struct bb_segment *s,
 BB_INLINE void coalesce_prev(struct bb_arena *a, size_t p, size_t c,
                              size_t *size, int *zeroed) {
   size_t ps = bb_h_size(BB_W(p));
+  /*@ assert sum: ps / 8 == c - p && (*size + ps) % 16 == 0 &&
+                  (*size + ps) / 8 == *size / 8 + ps / 8 && *size + ps < T36; */
   *zeroed &= unbin(a, p, ps);
   bb_bury(a->k, c);
   *size += ps;
