@@ -368,7 +368,8 @@ static void retire_top(struct bb_arena *a) {
     assigns Words(BB_VFIRST .. BB_VWORDS - 1), a->top, a->top_seg, a->segs,
             a->nsegs, a->system, a->heap->meta_lock, a->heap->meta_cur,
             a->heap->meta_end, a->heap->meta_blocks, a->heap->free_segs,
-            a->heap->reg[0 .. (1 << BB_REG_L1_BITS) - 1];
+            a->heap->reg[0 .. (1 << BB_REG_L1_BITS) - 1],
+            { *r | struct bb_segment *r; \separated(r, a) };
     exits never: \false;
     ensures result: \result == 0 || \result == -1;
     ensures segment: \result == 0 ==> a->top != 0 && TopSegment(a);
@@ -382,7 +383,12 @@ static int new_top(struct bb_arena *a, size_t nb) {
   struct bb_segment *s = bb_segment_new(a, nb + BB_MINSIZE);
   if (!s)
     return -1;
+  /*@ assert made: \valid(s) && \separated(s, a) && \separated(s, a->k) &&
+                   SegmentOk(s) && SegmentFence(s) && s->first % 2 == 1; */
   a->top = s->first;
+  /*@ assert kept: \valid(s) && \separated(s, a) && \separated(s, a->k) &&
+                   SegmentOk(s) && SegmentFence(s) && a->top % 2 == 1 &&
+                   s->first <= a->top <= s->end; */
   a->top_seg = s;
   return 0;
 }
@@ -502,7 +508,8 @@ static int grow_top(struct bb_arena *a, size_t nb) {
             a->top_seg->end, a->segs, a->nsegs, a->system,
             a->heap->meta_lock, a->heap->meta_cur, a->heap->meta_end,
             a->heap->meta_blocks, a->heap->free_segs,
-            a->heap->reg[0 .. (1 << BB_REG_L1_BITS) - 1];
+            a->heap->reg[0 .. (1 << BB_REG_L1_BITS) - 1],
+            { *r | struct bb_segment *r; \separated(r, a) };
     exits never: \false;
     behavior corrupt:
       assumes top: a->top != 0 && !Top(a->k, a->top, a->top_seg->end);

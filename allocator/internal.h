@@ -444,7 +444,9 @@ BB_INLINE size_t bb_seg_end(const struct bb_segment *s) {
    HSize(W(s->first)) >= (need))
 /* A new segment of arena a whose single chunk, a TOP header at s->first
  * (not yet the arena's top), has at least `need` bytes; NULL when the
- * page source fails. */
+ * page source fails. It fills in a segment record (recycled, or new
+ * metadata) that no expression of the caller can name beforehand: the
+ * assigns covers every segment record apart from the arena. */
 /*@ // TRUSTED (specs/ASSUMPTIONS.md, A10): reserves and commits pages
     // through the page source (mmap, mprotect) and registers the segment.
     requires arena: ArenaOk(a) && HeapOk(a->heap) && \separated(a, a->heap);
@@ -452,7 +454,8 @@ BB_INLINE size_t bb_seg_end(const struct bb_segment *s) {
     assigns a->segs, a->nsegs, a->system, a->heap->meta_lock,
             a->heap->meta_cur, a->heap->meta_end, a->heap->meta_blocks,
             a->heap->free_segs, a->heap->reg[0 .. (1 << BB_REG_L1_BITS) - 1],
-            Words(BB_VFIRST .. BB_VWORDS - 1);
+            Words(BB_VFIRST .. BB_VWORDS - 1),
+            { *r | struct bb_segment *r; \separated(r, a) };
     exits never: \false;
     ensures made: \result != \null ==> NewSegment(a, \result, need);
 */
