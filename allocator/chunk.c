@@ -273,13 +273,6 @@ BB_INLINE int merge_binned(struct bb_arena *a, size_t n, size_t ns) {
       ensures buried: HeaderIs(a->k, Nx(c, size), StDead, 0, 0);
       ensures cleared: W(Nx(c, size) + 1) == 0 && W(Nx(c, size) + 2) == 0 &&
                        W(Nx(c, size) + \old(NxSize(c, size)) / 8 - 1) == 0;
-      ensures bridged: \let n = Nx(c, size);
-                       \let e = n + \old(NxSize(c, size)) / 8 - 1;
-                       \let f = \old(Dec(a->k, Nx(c, size) + 1));
-                       \let b = \old(Dec(a->k, Nx(c, size) + 2));
-                       f != n && b + 1 != n && b + 1 != e &&
-                       f + 2 != n && f + 2 != e ==>
-                       Adjacent(a->k, b, f);
       ensures accounting: \old(a->binned) - a->binned -
                           \old(NxSize(c, size)) == 0 &&
                           \old(a->nbinned) - a->nbinned == 1;
@@ -424,8 +417,8 @@ BB_INLINE void coalesce_prev(struct bb_arena *a, size_t p, size_t c,
       ensures merged: MergedIs(Old, a, s, c, \result, *size,
                                *size + HSize(W(Nx(c, *size))));
       ensures top: a->top == \result &&
-                   HeaderIs(a->k, \result, StTop, *size, 0) &&
-                   Top(a->k, a->top, a->top_seg->end);
+                   HeaderIs(a->k, \result, StTop, *size, 0);
+      ensures valid: Top(a->k, a->top, a->top_seg->end);
       ensures ends: \result + *size / 8 == a->top_seg->end;
       ensures flag: *into_top == 1;
     behavior binned:
@@ -451,7 +444,15 @@ size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s, size_t c,
                    size_t *size, int *zeroed, int *into_top) {
   //@ ghost size_t n = c + *size / 8;
   //@ ghost size_t wn = BB_W(n);
-  //@ ghost size_t wend = a->top != 0 ? BB_W(a->top_seg->end) : 0;
+  /* The top's fence on entry, when there is a top. Not \at(..., Pre):
+   * E-ACSL saves \at values on entry, and places the checks of a
+   * statement's memory accesses before it, even inside a branch, where
+   * a->top_seg may be NULL; ts is a valid segment on every path. */
+  //@ ghost struct bb_segment *ts = a->top != 0 ? a->top_seg : s;
+  //@ ghost size_t end0 = ts->end;
+  //@ ghost size_t wend = BB_W(ts->end);
+  /*@ assert fence0: a->top != 0 ==> end0 == a->top_seg->end &&
+                                     wend == W(a->top_seg->end); */
   //@ assert next: c + 4 <= n && n <= s->end && wn == W(n);
   *into_top = 0;
   size_t p = bb_prev_free(a, s, c);
@@ -470,7 +471,7 @@ size_t bb_coalesce(struct bb_arena *a, struct bb_segment *s, size_t c,
   //@ assert next_kept: c + *size / 8 == n && W(n) == wn;
   /*@ assert top: a->top - \at(a->top, Pre) == 0 &&
                   a->top_seg == \at(a->top_seg, Pre) &&
-                  (a->top != 0 ==> a->top_seg->end - \at(a->top_seg->end, Pre) == 0) &&
+                  (a->top != 0 ==> a->top_seg->end - end0 == 0) &&
                   (a->top != 0 && n <= a->top_seg->end ==> W(a->top_seg->end) == wend); */
   /*@ assert keys: a->k == \at(a->k, Pre) &&
                    a->k->mac0 - \at(a->k->mac0, Pre) == 0 &&

@@ -435,13 +435,15 @@ BB_INLINE size_t bb_seg_end(const struct bb_segment *s) {
 /* The segment s that bb_segment_new made: writable, apart from the arena,
  * registered (SegmentOk), its fence in place, and one TOP chunk of at
  * least `need` bytes from its (odd) first index to the fence. The cast:
- * BB_HIDDEN makes the result's type an attributed pointer type. */
+ * BB_HIDDEN makes the result's type an attributed pointer type. No \let:
+ * E-ACSL 25 does not mark a \let pointer initialized (specs/bins.acsl). */
+#define NewSeg(r) ((struct bb_segment *)(r))
 #define NewSegment(a, r, need)                                             \
-  (\let s = (struct bb_segment *)(r);                                      \
-   \valid(s) && \separated(s, a) && \separated(s, (a)->k) &&              \
-   SegmentOk(s) && SegmentFence(s) &&                                      \
-   s->first % 2 == 1 && Top((a)->k, s->first, s->end) &&                  \
-   HSize(W(s->first)) >= (need))
+  (\valid(NewSeg(r)) && \separated(NewSeg(r), a) &&                        \
+   \separated(NewSeg(r), (a)->k) && SegmentOk(NewSeg(r)) &&                \
+   SegmentFence(NewSeg(r)) && NewSeg(r)->first % 2 == 1 &&                 \
+   Top((a)->k, NewSeg(r)->first, NewSeg(r)->end) &&                        \
+   HSize(W(NewSeg(r)->first)) >= (need))
 /* A new segment of arena a whose single chunk, a TOP header at s->first
  * (not yet the arena's top), has at least `need` bytes; NULL when the
  * page source fails. It fills in a segment record (recycled, or new
