@@ -10,6 +10,14 @@
  * the unsorted bin or the top; large merges consolidate and trim. */
 #include "internal.h"
 
+#ifdef BB_EACSL
+#define TopSegment(a) BB_TopSegment(a)
+#define ArenaTop(a) BB_ArenaTop(a)
+#elif defined(__FRAMAC__)
+/*@ predicate TopSegment{L}(struct bb_arena *a) = BB_TopSegment(a);
+    predicate ArenaTop{L}(struct bb_arena *a) = BB_ArenaTop(a); */
+#endif
+
 /* Slack of a chunk of `size` bytes holding n: below 48 for every arena
  * chunk (remainders of MINSIZE or more are always split off). */
 static size_t slack_of(size_t size, size_t n) {
@@ -288,39 +296,253 @@ void bb_arena_free(struct bb_arena *a, struct bb_segment *s, size_t c,
 
 /* ----------------------------------------------------------- the top */
 
+/* Insert chunk c at the front of the unsorted bin (bb_bin_insert_front:
+ * a front that does not agree ends in bb_fatal). Its contract keeps only
+ * what an insertion that returns has done: the proofs that use it then do
+ * not carry the bin invariants. */
+/*@ requires arena: ArenaOk(a);
+    requires chunk: ChunkNode(c);
+    assigns W(c + 1), W(c + 2), W(BinAt(a, BB_UNSORTED) + 1),
+            W(Dec(a->k, BinAt(a, BB_UNSORTED) + 1) + 2), a->binmap[0];
+    exits never: \false;
+    ensures front: LinkTo(a->k, BinAt(a, BB_UNSORTED) + 1, c);
+*/
+static void put_unsorted(struct bb_arena *a, size_t c) {
+  bb_bin_insert_front(a, BB_UNSORTED, c);
+}
+
 /* The old top of a full segment becomes an ordinary free chunk. Its
  * predecessor is never free (it would have merged into the top). */
+#define OldTop(a) HSize(W((a)->top))
+#define UnsortedFront(a) Dec((a)->k, BinAt(a, BB_UNSORTED) + 1)
+/*@ requires arena: ArenaOk(a);
+    requires segment: SegmentOk(a->top_seg);
+    requires top: a->top_seg->first <= a->top <= a->top_seg->end &&
+                  a->top % 2 == 1;
+    requires accounting: Top(a->k, a->top, a->top_seg->end) ==>
+                         a->binned <= SIZE_MAX - OldTop(a) &&
+                         a->nbinned < SIZE_MAX;
+    assigns W(a->top), W(a->top + OldTop(a) / 8 - 1), W(a->top + 1),
+            W(a->top + 2), W(BinAt(a, BB_UNSORTED) + 1),
+            W(UnsortedFront(a) + 2), a->binmap[0], a->binned, a->nbinned,
+            a->top, a->top_seg;
+    exits never: \false;
+    behavior corrupt:
+      assumes top: !Top(a->k, a->top, a->top_seg->end);
+      ensures never_returns: \false;
+    behavior retired:
+      assumes top: Top(a->k, a->top, a->top_seg->end);
+      ensures gone: a->top == 0 && a->top_seg == \null;
+      ensures front: LinkTo(a->k, BinAt(a, BB_UNSORTED) + 1, \old(a->top));
+      ensures footer: \old(UnsortedFront(a)) + 2 !=
+                      \old(a->top + OldTop(a) / 8 - 1) ==>
+                      BoundaryTag(a->k, \old(a->top), \old(OldTop(a)));
+      ensures free: \old(UnsortedFront(a)) + 2 != \old(a->top) ==>
+                    HeaderIs(a->k, \old(a->top), StUnsorted,
+                             \old(OldTop(a)), 0);
+      ensures accounting: a->binned - \old(a->binned) - \old(OldTop(a)) == 0 &&
+                          a->nbinned - \old(a->nbinned) == 1;
+    complete behaviors;
+    disjoint behaviors;
+*/
 static void retire_top(struct bb_arena *a) {
   size_t t = a->top, ts = bb_top_check(a);
   bb_make_free(a, t, ts, BB_ST_UNSORTED, 0);
-  bb_bin_insert_front(a, BB_UNSORTED, t);
+  put_unsorted(a, t);
+  /*@ assert free: \let f = \at(UnsortedFront(a), Pre);
+        (f + 2 != t + ts / 8 - 1 ==> BoundaryTag(a->k, t, ts)) &&
+        (f + 2 != t ==> HeaderIs(a->k, t, StUnsorted, ts, 0)); */
   a->binned += ts;
   a->nbinned++;
   a->top = 0;
   a->top_seg = NULL;
+  /*@ assert keys: a->k == \at(a->k, Pre) &&
+                   a->k->mac0 - \at(a->k->mac0, Pre) == 0 &&
+                   a->k->mac1 - \at(a->k->mac1, Pre) == 0 &&
+                   a->k->link - \at(a->k->link, Pre) == 0; */
 }
 
-/* Make the top hold at least nb + MINSIZE bytes: commit more of its
- * segment, or start a new segment. */
-static int top_extend(struct bb_arena *a, size_t nb) {
-  struct bb_heap *h = a->heap;
-  if (a->top) {
-    size_t ts = bb_top_check(a);
-    struct bb_segment *s = a->top_seg;
-    size_t need = bb_round_page(h, nb + BB_MINSIZE - ts);
-    if (bb_segment_grow(a, s, bb_round_page(h, need + BB_TOP_PAD)) == 0 ||
-        bb_segment_grow(a, s, need) == 0) {
-      bb_set_head(a->k, a->top, BB_ST_TOP, (s->end - a->top) * 8u, 0);
-      return 0;
-    }
-    retire_top(a);
-  }
+/* A new segment whose single chunk becomes the top (top_extend). */
+/*@ requires arena: ArenaOk(a) && HeapOk(a->heap) && \separated(a, a->heap);
+    requires size: nb <= MaxChunk;
+    assigns Words(BB_VFIRST .. BB_VWORDS - 1), a->top, a->top_seg, a->segs,
+            a->nsegs, a->system, a->heap->meta_lock, a->heap->meta_cur,
+            a->heap->meta_end, a->heap->meta_blocks, a->heap->free_segs,
+            a->heap->reg[0 .. (1 << BB_REG_L1_BITS) - 1],
+            { *r | struct bb_segment *r; \separated(r, a) };
+    exits never: \false;
+    ensures result: \result == 0 || \result == -1;
+    ensures segment: \result == 0 ==> a->top != 0 && TopSegment(a);
+    ensures top: \result == 0 ==> ArenaTop(a);
+    ensures room: \result == 0 ==> OldTop(a) >= nb + BB_MINSIZE;
+    ensures span: \result == 0 ==> ChunkSpan(a->top, OldTop(a));
+    ensures failed: \result == -1 ==> a->top - \old(a->top) == 0 &&
+                                      a->top_seg == \old(a->top_seg);
+*/
+static int new_top(struct bb_arena *a, size_t nb) {
   struct bb_segment *s = bb_segment_new(a, nb + BB_MINSIZE);
   if (!s)
     return -1;
+  /*@ assert made: \valid(s) && \separated(s, a) && \separated(s, a->k) &&
+                   SegmentOk(s) && SegmentFence(s) && s->first % 2 == 1; */
   a->top = s->first;
+  /*@ assert kept: \valid(s) && \separated(s, a) && \separated(s, a->k) &&
+                   SegmentOk(s) && SegmentFence(s) && a->top % 2 == 1 &&
+                   s->first <= a->top <= s->end; */
   a->top_seg = s;
   return 0;
+}
+
+/* Move the fence of segment s up by pad bytes, or failing that by need
+ * bytes (grow_top): 0, or -1 when neither works (nothing changed below
+ * the old fence). */
+#define FenceAfter(s, bytes) (((s)->base + (s)->used + (bytes)) / 8 - 1)
+/*@ requires arena: \valid(a) && \valid_read(a->k) && HeapOk(a->heap);
+    requires segment: \valid(s) && \separated(s, a) && SegmentFence(s);
+    requires bytes: pad % 16 == 0 && need % 16 == 0 && 16 <= need <= pad;
+    assigns s->used, s->committed, s->end, a->system,
+            W(FenceAfter(s, pad)), W(FenceAfter(s, need));
+    exits never: \false;
+    ensures result: \result == 0 || \result == -1;
+    ensures grown: \result == 0 ==>
+                   (s->used - \old(s->used) == pad ||
+                    s->used - \old(s->used) == need) &&
+                   SegmentFence(s) && HeaderIs(a->k, s->end, StFence, 0, 0);
+    ensures failed: \result == -1 ==>
+                    s->used - \old(s->used) == 0 &&
+                    s->end - \old(s->end) == 0 &&
+                    \old(s->end) < FenceAfter(s, need) &&
+                    \old(s->end) < FenceAfter(s, pad);
+*/
+static int grow_fence(struct bb_arena *a, struct bb_segment *s, size_t pad,
+                      size_t need) {
+  if (bb_segment_grow(a, s, pad) == 0 || bb_segment_grow(a, s, need) == 0)
+    return 0;
+  return -1;
+}
+
+/* Grow the top to at least nb + MINSIZE bytes by moving its segment's
+ * fence (top_extend): first by a TOP_PAD more, then by just what is
+ * needed. -1: the segment cannot grow; the top is as it was. */
+/*@ requires arena: ArenaOk(a) && HeapOk(a->heap);
+    requires page: a->heap->ro->page % 16 == 0 &&
+                   0 < a->heap->ro->page <= T36;
+    requires size: nb % 16 == 0 && BB_MINSIZE <= nb <= MaxChunk;
+    requires top: a->top != 0 && TopSegment(a);
+    requires short: Top(a->k, a->top, a->top_seg->end) ==>
+                    OldTop(a) < nb + BB_MINSIZE;
+    assigns Words(BB_VFIRST .. BB_VWORDS - 1), a->top_seg->used,
+            a->top_seg->committed, a->top_seg->end, a->system;
+    exits never: \false;
+    behavior corrupt:
+      assumes top: !Top(a->k, a->top, a->top_seg->end);
+      ensures never_returns: \false;
+    behavior valid:
+      assumes top: Top(a->k, a->top, a->top_seg->end);
+      ensures result: \result == 0 || \result == -1;
+      ensures segment: TopSegment(a);
+      ensures top: Top(a->k, a->top, a->top_seg->end);
+      ensures room: \result == 0 ==> OldTop(a) >= nb + BB_MINSIZE;
+      ensures span: \result == 0 ==> ChunkSpan(a->top, OldTop(a));
+      ensures failed: \result == -1 ==> OldTop(a) - \old(OldTop(a)) == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static int grow_top(struct bb_arena *a, size_t nb) {
+  struct bb_heap *h = a->heap;
+  size_t ts = bb_top_check(a);
+  struct bb_segment *s = a->top_seg;
+  size_t need = bb_round_page(h, nb + BB_MINSIZE - ts);
+  size_t pad = bb_round_page(h, need + BB_TOP_PAD);
+  /*@ assert sizes: a->top + ts / 8 == s->end && ts % 16 == 0 &&
+                    need % 16 == 0 && pad % 16 == 0 &&
+                    need + ts >= nb + BB_MINSIZE && pad >= need; */
+  //@ ghost size_t used0 = s->used;
+  //@ ghost size_t end0 = s->end;
+  if (grow_fence(a, s, pad, need) == 0) {
+    //@ assert fence_ok: HeaderIs(a->k, s->end, StFence, 0, 0);
+    /*@ assert grown: \let d = s->used - used0;
+                      (d == pad || d == need) && d % 16 == 0 && d >= need; */
+    //@ assert fence: s->end == end0 + (s->used - used0) / 8;
+    //@ assert same: a->top - \at(a->top, Pre) == 0;
+    //@ assert room: s->end + 5 <= BB_VWORDS;
+    /*@ assert words: \let d = s->used - used0;
+                      s->end - a->top == ts / 8 + d / 8; */
+    /*@ assert size: \let d = s->used - used0;
+                     (s->end - a->top) * 8 == ts + d; */
+    //@ assert big: (s->end - a->top) * 8 >= nb + BB_MINSIZE;
+    //@ assert even: (s->end - a->top) * 8 % 16 == 0;
+    bb_set_head(a->k, a->top, BB_ST_TOP, (s->end - a->top) * 8u, 0);
+    //@ assert fence_kept: ChunkState(a->k, s->end, StFence);
+    //@ assert segment: a->top_seg == s && TopSegment(a);
+    //@ assert top: Top(a->k, a->top, a->top_seg->end);
+    return 0;
+  }
+  /*@ assert words: W(a->top) - \at(W(a->top), Pre) == 0 &&
+                   s->end - \at(a->top_seg->end, Pre) == 0 &&
+                   W(s->end) - \at(W(a->top_seg->end), Pre) == 0; */
+  /*@ assert keys: a->top_seg == s && a->k == \at(a->k, Pre) &&
+                   a->k->mac0 - \at(a->k->mac0, Pre) == 0 &&
+                   a->k->mac1 - \at(a->k->mac1, Pre) == 0; */
+  //@ assert kept: Top(a->k, a->top, a->top_seg->end);
+  return -1;
+}
+
+/* Make the top hold at least nb + MINSIZE bytes: commit more of its
+ * segment, or start a new segment. Called when the top (if any) is
+ * shorter than that. On failure the arena has no top: the old one, if
+ * any, was retired into the unsorted bin. */
+/*@ requires arena: ArenaOk(a) && HeapOk(a->heap) && \separated(a, a->heap);
+    requires page: a->heap->ro->page % 16 == 0 &&
+                   0 < a->heap->ro->page <= T36;
+    requires size: nb % 16 == 0 && BB_MINSIZE <= nb <= MaxChunk;
+    requires top: a->top != 0 ==> TopSegment(a);
+    requires short: a->top != 0 && Top(a->k, a->top, a->top_seg->end) ==>
+                    OldTop(a) < nb + BB_MINSIZE;
+    requires accounting: a->top != 0 && Top(a->k, a->top, a->top_seg->end) ==>
+                         a->binned <= SIZE_MAX - OldTop(a) &&
+                         a->nbinned < SIZE_MAX;
+    assigns Words(BB_VFIRST .. BB_VWORDS - 1), W(BinAt(a, BB_UNSORTED) + 1),
+            W(UnsortedFront(a) + 2), a->binmap[0], a->binned, a->nbinned,
+            a->top, a->top_seg, a->top_seg->used, a->top_seg->committed,
+            a->top_seg->end, a->segs, a->nsegs, a->system,
+            a->heap->meta_lock, a->heap->meta_cur, a->heap->meta_end,
+            a->heap->meta_blocks, a->heap->free_segs,
+            a->heap->reg[0 .. (1 << BB_REG_L1_BITS) - 1],
+            { *r | struct bb_segment *r; \separated(r, a) };
+    exits never: \false;
+    behavior corrupt:
+      assumes top: a->top != 0 && !Top(a->k, a->top, a->top_seg->end);
+      ensures never_returns: \false;
+    behavior extend:
+      assumes top: a->top == 0 || Top(a->k, a->top, a->top_seg->end);
+      ensures result: \result == 0 || \result == -1;
+      ensures segment: \result == 0 ==> a->top != 0 && TopSegment(a);
+      ensures top: \result == 0 ==> ArenaTop(a);
+      ensures room: \result == 0 ==> OldTop(a) >= nb + BB_MINSIZE;
+      ensures span: \result == 0 ==> ChunkSpan(a->top, OldTop(a));
+      ensures failed: \result == -1 ==> a->top == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+
+static int top_extend(struct bb_arena *a, size_t nb) {
+  if (a->top) {
+    /* Ghost, not \at(..., Pre): E-ACSL saves \at values on entry, where
+     * a->top may be 0 and its header outside the word space. */
+    //@ ghost size_t h0 = BB_W(a->top);
+    if (grow_top(a, nb) == 0) {
+      //@ assert grown: a->top != 0 && TopSegment(a) && ArenaTop(a);
+      return 0;
+    }
+    /*@ assert sentinel: W(BinAt(a, BB_UNSORTED) + 1) -
+                         \at(W(BinAt(a, BB_UNSORTED) + 1), Pre) == 0; */
+    //@ assert front: UnsortedFront(a) - \at(UnsortedFront(a), Pre) == 0;
+    //@ assert size: OldTop(a) - HSize(h0) == 0;
+    //@ assert ends: a->top + OldTop(a) / 8 == a->top_seg->end;
+    retire_top(a);
+  }
+  return new_top(a, nb);
 }
 
 static size_t from_top(struct bb_arena *a, size_t nb, size_t n) {

@@ -259,8 +259,20 @@ struct bb_heap {
 #include "../specs/cache.acsl"
 #endif
 
+/*@ requires heap: HeapOk(h);
+    requires page: 0 < h->ro->page;
+    requires fits: n <= SIZE_MAX - h->ro->page;
+    assigns \nothing;
+    exits never: \false;
+    ensures round: n <= \result < n + h->ro->page;
+    ensures multiple: \result % h->ro->page == 0;
+    ensures aligned: h->ro->page % 16 == 0 ==> \result % 16 == 0;
+*/
 BB_INLINE size_t bb_round_page(const struct bb_heap *h, size_t n) {
-  return (n + h->ro->page - 1) / h->ro->page * h->ro->page;
+  size_t page = h->ro->page, q = (n + page - 1) / page;
+  //@ assert aligned: page % 16 == 0 ==> page == (page / 16) * 16;
+  //@ assert sixteen: page % 16 == 0 ==> q * page == (q * (page / 16)) * 16;
+  return q * page;
 }
 
 /* ------------------------------------------------------------ options.c */
@@ -420,7 +432,58 @@ BB_INLINE size_t bb_seg_end(const struct bb_segment *s) {
   return __atomic_load_n(&s->end, __ATOMIC_RELAXED);
 }
 
+/* The segment s that bb_segment_new made: writable, apart from the arena,
+ * registered (SegmentOk), its fence in place, and one TOP chunk of at
+ * least `need` bytes from its (odd) first index to the fence. The cast:
+ * BB_HIDDEN makes the result's type an attributed pointer type. No \let:
+ * E-ACSL 25 does not mark a \let pointer initialized (specs/bins.acsl). */
+#define NewSeg(r) ((struct bb_segment *)(r))
+#define NewSegment(a, r, need)                                             \
+  (\valid(NewSeg(r)) && \separated(NewSeg(r), a) &&                        \
+   \separated(NewSeg(r), (a)->k) && SegmentOk(NewSeg(r)) &&                \
+   SegmentFence(NewSeg(r)) && NewSeg(r)->first % 2 == 1 &&                 \
+   Top((a)->k, NewSeg(r)->first, NewSeg(r)->end) &&                        \
+   HSize(W(NewSeg(r)->first)) >= (need))
+/* A new segment of arena a whose single chunk, a TOP header at s->first
+ * (not yet the arena's top), has at least `need` bytes; NULL when the
+ * page source fails. It fills in a segment record (recycled, or new
+ * metadata) that no expression of the caller can name beforehand: the
+ * assigns covers every segment record apart from the arena. */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A10): reserves and commits pages
+    // through the page source (mmap, mprotect) and registers the segment.
+    requires arena: ArenaOk(a) && HeapOk(a->heap) && \separated(a, a->heap);
+    requires need: BB_MINSIZE <= need;
+    assigns a->segs, a->nsegs, a->system, a->heap->meta_lock,
+            a->heap->meta_cur, a->heap->meta_end, a->heap->meta_blocks,
+            a->heap->free_segs, a->heap->reg[0 .. (1 << BB_REG_L1_BITS) - 1],
+            Words(BB_VFIRST .. BB_VWORDS - 1),
+            { *r | struct bb_segment *r; \separated(r, a) };
+    exits never: \false;
+    ensures made: \result != \null ==> NewSegment(a, \result, need);
+*/
 BB_HIDDEN struct bb_segment *bb_segment_new(struct bb_arena *a, size_t need);
+/* Move the fence of segment s `bytes` (a page multiple) up, committing
+ * pages as needed; 0, or -1 (nothing changed) when the segment's limit or
+ * the page source says no. */
+/*@ // TRUSTED (specs/ASSUMPTIONS.md, A9): commits pages through the page
+    // source (mprotect) and writes the fence.
+    requires arena: \valid(a) && \valid_read(a->k) && HeapOk(a->heap);
+    requires segment: \valid(s) && \separated(s, a);
+    requires fence: SegmentFence(s);
+    requires bytes: bytes % 8 == 0;
+    assigns s->used, s->committed, s->end, a->system,
+            W((s->base + s->used + bytes) / 8 - 1);
+    exits never: \false;
+    ensures result: \result == 0 || \result == -1;
+    ensures grown: \result == 0 ==>
+                   s->used - \old(s->used) == bytes && SegmentFence(s) &&
+                   HeaderIs(a->k, s->end, StFence, 0, 0);
+    ensures failed: \result == -1 ==>
+                    s->used - \old(s->used) == 0 &&
+                    s->end - \old(s->end) == 0 &&
+                    s->committed - \old(s->committed) == 0 &&
+                    a->system - \old(a->system) == 0;
+*/
 BB_HIDDEN int bb_segment_grow(struct bb_arena *a, struct bb_segment *s,
                               size_t bytes);
 BB_HIDDEN size_t bb_segment_shrink(struct bb_arena *a, struct bb_segment *s,

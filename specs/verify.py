@@ -94,10 +94,18 @@ FUNCTIONS = [
     ("bb_check_head", "chunk.c"),
     ("bb_make_free", "chunk.c"),
     ("bb_prev_free", "chunk.c"),
+    ("unlink_merged", "chunk.c"),
+    ("unbin", "chunk.c"),
     ("bb_top_check", "chunk.c"),
+    ("merge_binned", "chunk.c"),
+    ("coalesce_prev", "chunk.c"),
+    ("coalesce_next", "chunk.c"),
+    ("bb_coalesce", "chunk.c"),
     ("bb_split", "chunk.c"),
     ("bb_top_carve", "chunk.c"),
-    # thread cache (internal.h) and fast bins (arena.c)
+    # page rounding, thread cache (internal.h), fast bins and the top
+    # (arena.c)
+    ("bb_round_page", "internal.h"),
     ("bb_tc_class", "internal.h"),
     ("bb_list_next", "internal.h"),
     ("bb_tc_put", "internal.h"),
@@ -106,6 +114,12 @@ FUNCTIONS = [
     ("zeroing", "arena.c"),
     ("fast_push", "arena.c"),
     ("fast_pop", "arena.c"),
+    ("put_unsorted", "arena.c"),
+    ("retire_top", "arena.c"),
+    ("new_top", "arena.c"),
+    ("grow_fence", "arena.c"),
+    ("grow_top", "arena.c"),
+    ("top_extend", "arena.c"),
 ]
 
 # Runs other than their file's, for the functions that would make one run
@@ -116,7 +130,7 @@ RUN_OF = {}
 # an assumption, listed in ASSUMPTIONS.md and marked TRUSTED in the source.
 TRUSTED = ["bb_mac_index", "bb_mac_low", "bb_link_key", "bb_mem2chunk",
            "bb_chunk2mem", "bb_bin_at", "bb_segment_of", "bb_fatal",
-           "bb_zero_check"]
+           "bb_zero_check", "bb_segment_grow", "bb_segment_new"]
 
 COMMON = [
     "-c11", "-pp-annot", "-machdep", "gcc_x86_64",
