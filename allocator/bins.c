@@ -748,6 +748,9 @@ void bb_bin_insert_sorted(struct bb_arena *a, size_t b, size_t c,
         Adjacent(a->k, Dec{Pre}(a->k, x + 2), c) && Adjacent(a->k, c, x) &&
         LinkTo(a->k, c + NFD, r) && LinkTo(a->k, c + NBK, rp) &&
         LinkTo(a->k, rp + NFD, c) && LinkTo(a->k, r + NBK, c); */
+  /*@ assert new_sorted: first != 0 && !InsertJoins{Pre}(size, h) ==>
+        Dec(a->k, c + 1) == BinAt(a, b) ||
+        HSize(W(Dec(a->k, c + 1))) > size; */
 #endif
 }
 
