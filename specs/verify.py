@@ -122,10 +122,6 @@ FUNCTIONS = [
     ("top_extend", "arena.c"),
 ]
 
-# Runs other than their file's, for the functions that would make one run
-# much longer than the others (see "CPU time" in the output).
-RUN_OF = {}
-
 # Functions whose contracts the proofs use without proving them: each is
 # an assumption, listed in ASSUMPTIONS.md and marked TRUSTED in the source.
 TRUSTED = ["bb_mac_index", "bb_mac_low", "bb_link_key", "bb_mem2chunk",
@@ -185,15 +181,15 @@ def start_wp(args, name, extra, sources=SOURCES):
     out.flush()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
                             env=env, cwd=ROOT)
-    return proc, out, log
+    return name, proc, out, log
 
 
 def wait_wp(run, cpu):
     """Wait for one run; cpu[name] = its CPU seconds, provers included."""
-    proc, out, log = run
+    name, proc, out, log = run
     _, status, use = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    cpu[os.path.basename(log)[3:-4]] = use.ru_utime + use.ru_stime
+    cpu[name] = use.ru_utime + use.ru_stime
     out.close()
     if proc.returncode != 0:
         fail("frama-c failed (exit %d), see %s" % (proc.returncode, log))
@@ -295,25 +291,20 @@ def main():
     if args.only:
         fns = [f for f in args.only.split(",")]
     start = time.time()
-    # The runs are independent and start at once: most of their time is
-    # Frama-C's own (RTE, VC generation, WP's simplifier, and the task
-    # text that the cache is keyed by), one core each. A function goes to
-    # the run of its file, or to the one RUN_OF names, which balances them.
+    # One run per file (the headers' functions together), all started at
+    # once: most of their time is Frama-C's own (RTE, VC generation, WP's
+    # simplifier, and the task text that the cache is keyed by), one core
+    # each.
     where = dict(FUNCTIONS)
     lemmas = start_wp(args, "lemmas", ["-wp-prop", "@lemma"])
-    def run(f):
-        if f in RUN_OF:
-            return RUN_OF[f]
-        return ("headers" if where.get(f) in HEADERS
+    groups = {}
+    for f in fns:
+        name = ("headers" if where.get(f) in HEADERS
                 else (where.get(f) or "other.c")[:-2])
-    runs = []
-    for name in dict.fromkeys(run(f) for f in fns):
-        group = [f for f in fns if run(f) == name]
-        sources = HEADER_HOST if name == "headers" else SOURCES
-        if group:
-            runs.append((group, start_wp(args, name,
-                                         ["-wp-fct", ",".join(group)],
-                                         sources)))
+        groups.setdefault(name, []).append(f)
+    runs = [(group, start_wp(args, name, ["-wp-fct", ",".join(group)],
+                             HEADER_HOST if name == "headers" else SOURCES))
+            for name, group in groups.items()]
     cpu = {}
     lemma_log = wait_wp(lemmas, cpu)
     res = {}
