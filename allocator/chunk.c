@@ -114,6 +114,23 @@ BB_INLINE void unlink_merged(struct bb_arena *a, size_t c) {
   bb_bin_unlink(a, c);
 }
 
+/* What unbin(a, c, size) promises, and merge_binned after it: c's zeroed
+ * flag returned, c a tombstone, its links and footer cleared, its bin
+ * neighbours joined, the accounting down by one chunk of `size` bytes. */
+#define UnbinEnsures(a, c, size)                                           \
+  ensures zeroed: \result - (HSlack(\old(W(c))) == 1 ? 1 : 0) == 0;        \
+  ensures buried: HeaderIs((a)->k, c, StDead, 0, 0);                       \
+  ensures cleared: W((c) + 1) == 0 && W((c) + 2) == 0 &&                   \
+                   W((c) + (size) / 8 - 1) == 0;                           \
+  ensures bridged: \let f = \old(Dec((a)->k, (c) + 1));                    \
+                   \let b = \old(Dec((a)->k, (c) + 2));                    \
+                   f != (c) && b + 1 != (c) &&                             \
+                   b + 1 != (c) + (size) / 8 - 1 && f + 2 != (c) &&        \
+                   f + 2 != (c) + (size) / 8 - 1 ==>                       \
+                   Adjacent((a)->k, b, f);                                 \
+  ensures accounting: \old((a)->binned) - (a)->binned == (size) &&         \
+                      \old((a)->nbinned) - (a)->nbinned == 1;
+
 /* Take neighbour c out of its bin to merge it; returns its zeroed flag.
  * Its header becomes a tombstone and its footer is cleared: no valid free
  * header or footer stays inside a merged chunk. */
@@ -124,17 +141,7 @@ BB_INLINE void unlink_merged(struct bb_arena *a, size_t c) {
     assigns UnbinWords(a->k, c), W(c), W(c + size / 8 - 1), a->binned,
             a->nbinned;
     exits never: \false;
-    ensures zeroed: \result - (HSlack(\old(W(c))) == 1 ? 1 : 0) == 0;
-    ensures buried: HeaderIs(a->k, c, StDead, 0, 0);
-    ensures cleared: W(c + 1) == 0 && W(c + 2) == 0 &&
-                     W(c + size / 8 - 1) == 0;
-    ensures bridged: \let f = \old(Dec(a->k, c + 1));
-                     \let b = \old(Dec(a->k, c + 2));
-                     f != c && b + 1 != c && b + 1 != c + size / 8 - 1 &&
-                     f + 2 != c && f + 2 != c + size / 8 - 1 ==>
-                     Adjacent(a->k, b, f);
-    ensures accounting: \old(a->binned) - a->binned == size &&
-                        \old(a->nbinned) - a->nbinned == 1;
+    UnbinEnsures(a, c, size)
 */
 static int unbin(struct bb_arena *a, size_t c, size_t size) {
   int zeroed = bb_h_slack(BB_W(c)) == 1;
@@ -187,17 +194,7 @@ size_t bb_top_check(struct bb_arena *a) {
     assigns W(n - 1), UnbinWords(a->k, n), W(n), W(n + ns / 8 - 1),
             a->binned, a->nbinned;
     exits never: \false;
-    ensures zeroed: \result - (HSlack(\old(W(n))) == 1 ? 1 : 0) == 0;
-    ensures buried: HeaderIs(a->k, n, StDead, 0, 0);
-    ensures cleared: W(n + 1) == 0 && W(n + 2) == 0 &&
-                     W(n + ns / 8 - 1) == 0;
-    ensures bridged: \let f = \old(Dec(a->k, n + 1));
-                     \let b = \old(Dec(a->k, n + 2));
-                     f != n && b + 1 != n && b + 1 != n + ns / 8 - 1 &&
-                     f + 2 != n && f + 2 != n + ns / 8 - 1 ==>
-                     Adjacent(a->k, b, f);
-    ensures accounting: \old(a->binned) - a->binned == ns &&
-                        \old(a->nbinned) - a->nbinned == 1;
+    UnbinEnsures(a, n, ns)
 */
 BB_INLINE int merge_binned(struct bb_arena *a, size_t n, size_t ns) {
   BB_W(n - 1) = 0;
